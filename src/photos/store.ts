@@ -1,0 +1,90 @@
+/**
+ * The storage port: the one small interface the domain needs from a database.
+ * Stores are dumb: they keep and return what they are given, atomically. They know no Graph
+ * codes, no permissions and no image rules. Every adapter passes `test/storage/contract.ts`.
+ */
+
+export type ObjectKind = "user" | "group" | "contact" | "contactFolder";
+
+/** A directory object: a user, group, contact or contact folder of one tenant. */
+export interface DirectoryObject {
+  tenantId: string;
+  /** Lower-case GUID, unique within the tenant across all kinds. */
+  id: string;
+  kind: ObjectKind;
+  /** The user whose mailbox holds a contact or contact folder; null for users and groups. */
+  ownerId: string | null;
+  /** The contact folder that holds a contact or folder; null when at the mailbox root. */
+  parentId: string | null;
+  /** Unique per tenant and kind when set (a user's lower-cased userPrincipalName). */
+  uniqueKey: string | null;
+  /** The Graph properties of the object, as returned to clients. */
+  data: Record<string, unknown>;
+}
+
+export interface ObjectFilter {
+  ownerId?: string;
+  parentId?: string | null;
+}
+
+/** One stored size of a photo. */
+export interface StoredSize {
+  edge: number;
+  /** Strong validator of these bytes: derived from their content. */
+  etag: string;
+  bytes: Uint8Array;
+}
+
+/** What a store knows about one size without reading its bytes. */
+export interface SizeInfo {
+  edge: number;
+  etag: string;
+  length: number;
+}
+
+export type WriteResult =
+  | { ok: true }
+  | { ok: false; reason: "duplicateId" | "duplicateKey" | "missing" };
+
+export interface Store {
+  /** Which backend this is, for logs and health output (`sqlite`, `postgres`). */
+  readonly kind: string;
+
+  /** Adds an object; `duplicateId` or `duplicateKey` when the id or unique key is taken. */
+  insertObject(object: DirectoryObject): Promise<WriteResult>;
+  getObject(tenantId: string, kind: ObjectKind, id: string): Promise<DirectoryObject | undefined>;
+  findByUniqueKey(
+    tenantId: string,
+    kind: ObjectKind,
+    uniqueKey: string,
+  ): Promise<DirectoryObject | undefined>;
+  /** Objects of a kind in a tenant, oldest first; `filter` narrows by owner and/or parent. */
+  listObjects(
+    tenantId: string,
+    kind: ObjectKind,
+    filter?: ObjectFilter,
+  ): Promise<DirectoryObject[]>;
+  /** Replaces `data` and `uniqueKey` of an existing object; `missing` when there is none. */
+  updateObject(object: DirectoryObject): Promise<WriteResult>;
+  /**
+   * Deletes an object, every object it owns or holds (contacts and folders of a user, contacts
+   * of a folder) and the photos of all of them, in one transaction. False when it did not exist.
+   */
+  deleteObject(tenantId: string, id: string): Promise<boolean>;
+
+  /**
+   * Replaces the whole photo of an object with these sizes in one transaction: afterwards
+   * exactly these sizes exist, or (on failure) exactly the old ones. False, and nothing
+   * written, when the object does not exist.
+   */
+  replacePhoto(tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean>;
+  /** Removes every size of the photo. False when there was none. */
+  deletePhoto(tenantId: string, ownerId: string): Promise<boolean>;
+  /** The sizes of a photo, smallest first; empty when there is no photo. */
+  listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]>;
+  getPhotoSize(tenantId: string, ownerId: string, edge: number): Promise<StoredSize | undefined>;
+
+  /** Resolves when the backend answers; rejects when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
