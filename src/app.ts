@@ -1,0 +1,90 @@
+/**
+ * Builds the Fastify application from its parts. Never listens: `main.ts` does that, tests use
+ * `inject()` or listen on port 0 themselves.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { TokenVerifier } from "./auth/verify-token.ts";
+import type { Config } from "./config.ts";
+import { createContactDirectory } from "./directory/contacts.ts";
+import { createGroupDirectory } from "./directory/groups.ts";
+import { createUserDirectory } from "./directory/users.ts";
+import { registerAuthentication } from "./http/authenticate.ts";
+import { directoryRoutes } from "./http/directory-routes.ts";
+import { registerErrorRenderer } from "./http/error-renderer.ts";
+import { healthRoutes } from "./http/health-routes.ts";
+import { registerMetrics } from "./http/metrics.ts";
+import { registerNotFound } from "./http/not-found.ts";
+import { photoRoutes } from "./http/photo-routes.ts";
+import { newRequestId, registerRequestContext } from "./http/request-context.ts";
+import { type WellKnownOptions, wellKnownRoutes } from "./http/well-known-routes.ts";
+import { createPhotoService, type ImageNormalizer } from "./photos/photo-service.ts";
+import type { Store } from "./photos/store.ts";
+
+export interface AppParts {
+  config: Readonly<Config>;
+  store: Store;
+  images: ImageNormalizer & { stats(): { active: number; queued: number } };
+  verifier: TokenVerifier;
+  /** Present when the development issuer is in use: its discovery document and keys. */
+  wellKnown?: WellKnownOptions | undefined;
+  /** Certificate and key, read by the caller, to serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** Fastify logger setting; defaults to JSON logs at the configured level. */
+  logger?: FastifyServerOptions["logger"];
+}
+
+export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
+  const { config, store, images, verifier } = parts;
+  const app = Fastify({
+    logger: parts.logger ?? { level: config.logLevel },
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: false },
+    // `$value` and `$select` may arrive percent-encoded; route on their literal form.
+    rewriteUrl: (request) => (request.url ?? "/").replace(/%24/gi, "$"),
+    bodyLimit: config.maxUploadBytes,
+    // Slow or stalled clients must not hold connections or memory.
+    connectionTimeout: 60_000,
+    requestTimeout: 120_000,
+    keepAliveTimeout: 72_000,
+    // HTTPS when configured (the official JavaScript SDK sends tokens to https hosts only).
+    ...(parts.tls && { https: parts.tls }),
+  }) as FastifyInstance;
+
+  registerRequestContext(app);
+  registerErrorRenderer(app, config);
+  const metrics = registerMetrics(app, () => images.stats());
+
+  await app.register(healthRoutes, { store, metrics });
+  if (parts.wellKnown) await app.register(wellKnownRoutes, parts.wellKnown);
+
+  const photos = createPhotoService({ store, images });
+  const users = createUserDirectory(store);
+  const groups = createGroupDirectory(store);
+  const contacts = createContactDirectory(store);
+
+  for (const prefix of ["/v1.0", "/beta"]) {
+    await app.register(
+      async (graph) => {
+        registerAuthentication(graph, verifier);
+        registerNotFound(graph);
+        await graph.register(photoRoutes, {
+          store,
+          photos,
+          publicUrl: config.publicUrl,
+          maxUploadBytes: config.maxUploadBytes,
+          photoMaxAgeSeconds: config.photoMaxAgeSeconds,
+        });
+        await graph.register(directoryRoutes, {
+          users,
+          groups,
+          contacts,
+          publicUrl: config.publicUrl,
+        });
+      },
+      { prefix },
+    );
+  }
+  registerNotFound(app);
+  return app;
+}

@@ -1,0 +1,115 @@
+/** Groups of the directory and their owners (owners decide who may change a group's photo). */
+import { randomUUID } from "node:crypto";
+import { mayManageGroups, mayReadGroup, requirePermission } from "../auth/permissions.ts";
+import type { Principal } from "../auth/principal.ts";
+import { GraphError } from "../errors.ts";
+import type { DirectoryObject, Store } from "../photos/store.ts";
+import { badRequest, GROUP_PROPERTIES, isGuid, publicView, readProperties } from "./properties.ts";
+import { findUser, type View } from "./users.ts";
+
+const GROUP_TYPE = "microsoft.graph.group";
+const OWNERS_BIND = "owners@odata.bind";
+
+export function groupNotFound(id: string): GraphError {
+  return new GraphError(
+    "Request_ResourceNotFound",
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+}
+
+export async function findGroup(
+  store: Store,
+  tenantId: string,
+  id: string,
+): Promise<DirectoryObject | undefined> {
+  return isGuid(id) ? store.getObject(tenantId, "group", id.toLowerCase()) : undefined;
+}
+
+/** Ids of the group's owners (kept out of the group's public view). */
+export function groupOwners(group: DirectoryObject): string[] {
+  const owners = group.data._owners;
+  return Array.isArray(owners) ? owners.filter((id): id is string => typeof id === "string") : [];
+}
+
+export function createGroupDirectory(store: Store) {
+  return {
+    async create(principal: Principal, body: unknown): Promise<View> {
+      requirePermission(mayManageGroups(principal));
+      const props = readProperties(body, GROUP_PROPERTIES, GROUP_TYPE, [OWNERS_BIND]);
+      for (const name of ["displayName", "mailNickname"]) {
+        if (typeof props[name] !== "string" || props[name] === "") {
+          throw badRequest(`Property '${name}' is required and must be a non-empty string.`);
+        }
+      }
+      const owners = await readOwnerBinds(store, principal.tenantId, body);
+      if (
+        principal.kind === "delegated" &&
+        principal.userId &&
+        !owners.includes(principal.userId)
+      ) {
+        owners.push(principal.userId);
+      }
+      const data = {
+        mailEnabled: false,
+        securityEnabled: true,
+        groupTypes: [],
+        ...props,
+        _owners: owners,
+      };
+      const id = randomUUID();
+      const result = await store.insertObject({
+        tenantId: principal.tenantId,
+        id,
+        kind: "group",
+        ownerId: null,
+        parentId: null,
+        uniqueKey: null,
+        data,
+      });
+      if (!result.ok)
+        throw new GraphError("generalException", `Group insert failed: ${result.reason}`);
+      return publicView(id, data);
+    },
+
+    async get(principal: Principal, id: string): Promise<View> {
+      requirePermission(mayReadGroup(principal));
+      const group = await findGroup(store, principal.tenantId, id);
+      if (!group) throw groupNotFound(id);
+      return publicView(group.id, group.data);
+    },
+
+    async list(principal: Principal): Promise<View[]> {
+      requirePermission(mayReadGroup(principal));
+      const groups = await store.listObjects(principal.tenantId, "group");
+      return groups.map((group) => publicView(group.id, group.data));
+    },
+
+    async remove(principal: Principal, id: string): Promise<void> {
+      requirePermission(mayManageGroups(principal));
+      const group = await findGroup(store, principal.tenantId, id);
+      if (!group || !(await store.deleteObject(principal.tenantId, group.id))) {
+        throw groupNotFound(id);
+      }
+    },
+  };
+}
+
+export type GroupDirectory = ReturnType<typeof createGroupDirectory>;
+
+/** Reads `owners@odata.bind` (URLs ending in `users/{id}`); every owner must exist. */
+async function readOwnerBinds(store: Store, tenantId: string, body: unknown): Promise<string[]> {
+  const binds = (body as Record<string, unknown>)[OWNERS_BIND];
+  if (binds === undefined) return [];
+  if (!Array.isArray(binds) || !binds.every((bind) => typeof bind === "string")) {
+    throw badRequest(`Property '${OWNERS_BIND}' must be an array of URLs.`);
+  }
+  const owners: string[] = [];
+  for (const bind of binds) {
+    const match = /\/(?:users|directoryObjects)\/([^/()']+)\/?$/i.exec(bind as string);
+    const key = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+    const user = key === undefined ? undefined : await findUser(store, tenantId, key);
+    if (!user) throw badRequest(`Invalid owner reference '${bind}'.`);
+    if (!owners.includes(user.id)) owners.push(user.id);
+  }
+  return owners;
+}

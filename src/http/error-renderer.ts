@@ -1,0 +1,72 @@
+/**
+ * The one place errors become responses: Graph's error body, status and headers.
+ * Framework errors caused by the client (body too large, bad JSON, bad length) are mapped to
+ * their Graph codes; anything unexpected is a 500 `generalException` whose details only go to
+ * the log.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { GraphError } from "../errors.ts";
+import { clientRequestId } from "./request-context.ts";
+
+export function registerErrorRenderer(app: FastifyInstance, limits: { maxUploadBytes: number }) {
+  app.setErrorHandler((error, request, reply) => {
+    const graphError = toGraphError(error, limits.maxUploadBytes);
+    if (graphError.status >= 500) {
+      request.log.error({ err: error }, "request failed");
+    } else {
+      request.log.info({ code: graphError.code, status: graphError.status }, graphError.message);
+    }
+    return sendGraphError(request, reply, graphError);
+  });
+}
+
+export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError) {
+  if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
+  if (error.status === 401) {
+    reply.header(
+      "www-authenticate",
+      `Bearer realm="", error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`,
+    );
+  }
+  if (error.code === "RequestEntityTooLarge" || error.status === 503) {
+    reply.header("connection", "close");
+  }
+  return reply
+    .code(error.status)
+    .type("application/json")
+    .send({
+      error: {
+        code: error.wireCode,
+        message: error.message,
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          "request-id": request.id,
+          "client-request-id": clientRequestId(request),
+        },
+      },
+    });
+}
+
+function toGraphError(error: unknown, maxUploadBytes: number): GraphError {
+  if (error instanceof GraphError) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new GraphError(
+        "RequestEntityTooLarge",
+        `The request body is larger than ${maxUploadBytes} bytes.`,
+      );
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new GraphError("BadRequest", "The request body must be JSON (application/json).");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new GraphError("BadRequest", "The request body is empty; a JSON object is required.");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new GraphError("BadRequest", "The body length does not match Content-Length.");
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Malformed JSON, aborted bodies, bad headers and other client faults.
+    return new GraphError("BadRequest", fastifyError.message || "Invalid request.");
+  }
+  return new GraphError("generalException", "An unexpected error occurred.", { cause: error });
+}

@@ -1,0 +1,182 @@
+/**
+ * Graph's profilePhoto URLs: `photo`, `photo/$value`, `photos`, `photos/{size}` and
+ * `photos/{size}/$value` below every owner prefix, with the methods the contract allows.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type { Access } from "../auth/permissions.ts";
+import { GraphError } from "../errors.ts";
+import type { PhotoOwner } from "../photos/photo-owner.ts";
+import { resolvePhotoOwner } from "../photos/photo-owner.ts";
+import type { PhotoService } from "../photos/photo-service.ts";
+import { parseSizeLabel, sizeId } from "../photos/sizes.ts";
+import type { SizeInfo, Store } from "../photos/store.ts";
+import { notModified, quoteEtag, readIfMatch } from "./conditional.ts";
+import { apiVersion, applySelect, contextUrl, readSelect } from "./odata.ts";
+import { OWNER_ROUTES, type OwnerRoute, type Params } from "./owner-routes.ts";
+
+export interface PhotoRouteOptions {
+  store: Store;
+  photos: PhotoService;
+  publicUrl: string;
+  maxUploadBytes: number;
+  photoMaxAgeSeconds: number;
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+type MethodTable = Partial<Record<"GET" | "PUT" | "PATCH" | "DELETE", Handler>>;
+
+const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
+const PHOTO_PROPERTIES = ["id", "width", "height"] as const;
+const PHOTO_TYPE = "microsoft.graph.profilePhoto";
+
+export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptions) {
+  const { store, photos, publicUrl } = options;
+  const cacheControl =
+    options.photoMaxAgeSeconds > 0
+      ? `private, max-age=${options.photoMaxAgeSeconds}`
+      : "private, no-cache";
+
+  // Photo bodies are raw image bytes whatever Content-Type claims: one catch-all parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    "*",
+    { parseAs: "buffer", bodyLimit: options.maxUploadBytes },
+    (_request, body, done) => done(null, body),
+  );
+
+  const owner = async (route: OwnerRoute, request: FastifyRequest, access: Access) =>
+    resolvePhotoOwner(store, request.principal, route.toPath(request.params as Params), access);
+
+  const entity = (route: OwnerRoute, request: FastifyRequest, size: SizeInfo, tail: string) => ({
+    "@odata.context": contextUrl(
+      publicUrl,
+      apiVersion(request),
+      `${route.entityPath(request.params as Params, request.principal)}${tail}`,
+    ),
+    ...sizeEntity(size),
+  });
+
+  const sendBytes = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: PhotoOwner,
+    edge?: number,
+  ) => {
+    const size = await photos.content(target, edge);
+    reply
+      .header("etag", quoteEtag(size.etag))
+      .header("cache-control", cacheControl)
+      .header("x-content-type-options", "nosniff");
+    if (notModified(request, size.etag)) return reply.code(304).send();
+    const bytes = size.bytes;
+    return reply
+      .type("image/jpeg")
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  };
+
+  const upload =
+    (route: OwnerRoute): Handler =>
+    async (request, reply) => {
+      const target = await owner(route, request, "write");
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      await photos.upload(target, body, readIfMatch(request));
+      return reply.code(target.kind === "team" ? 204 : 200).send();
+    };
+
+  const size = (request: FastifyRequest): number => {
+    const label = parseSizeLabel((request.params as Params).size ?? "");
+    if (label.kind === "malformed") {
+      throw new GraphError("BadRequest", "The photo size must look like 48x48.");
+    }
+    return label.kind === "size" ? label.edge : 0;
+  };
+
+  for (const route of OWNER_ROUTES) {
+    register(app, `${route.prefix}/photo`, {
+      GET: async (request) => {
+        const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
+        const largest = await photos.size(await owner(route, request, "read"));
+        return applySelect(entity(route, request, largest, "/photo/$entity"), select);
+      },
+    });
+    register(app, `${route.prefix}/photo/$value`, {
+      GET: async (request, reply) => sendBytes(request, reply, await owner(route, request, "read")),
+      PUT: upload(route),
+      PATCH: upload(route),
+      ...(route.deletable && {
+        DELETE: async (request: FastifyRequest, reply: FastifyReply) => {
+          await photos.remove(await owner(route, request, "write"), readIfMatch(request));
+          return reply.code(204).send();
+        },
+      }),
+    });
+
+    if (!route.hasCollection) {
+      for (const tail of ["/photos", "/photos/:size", "/photos/:size/$value"]) {
+        app.route({
+          method: METHODS,
+          url: `${route.prefix}${tail}`,
+          handler: async () => {
+            throw new GraphError("BadRequest", "Unsupported segment type.");
+          },
+        });
+      }
+      continue;
+    }
+    register(app, `${route.prefix}/photos`, {
+      GET: async (request) => {
+        const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
+        const sizes = await photos.sizes(await owner(route, request, "read"));
+        return {
+          "@odata.context": contextUrl(
+            publicUrl,
+            apiVersion(request),
+            `${route.entityPath(request.params as Params, request.principal)}/photos`,
+          ),
+          value: sizes.map((info) => applySelect(sizeEntity(info), select)),
+        };
+      },
+    });
+    register(app, `${route.prefix}/photos/:size`, {
+      GET: async (request) => {
+        const edge = size(request);
+        const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
+        const info = await photos.size(await owner(route, request, "read"), edge);
+        return applySelect(entity(route, request, info, "/photos/$entity"), select);
+      },
+    });
+    register(app, `${route.prefix}/photos/:size/$value`, {
+      GET: async (request, reply) => {
+        const edge = size(request);
+        return sendBytes(request, reply, await owner(route, request, "read"), edge);
+      },
+    });
+  }
+}
+
+function sizeEntity(size: SizeInfo) {
+  return {
+    "@odata.mediaContentType": "image/jpeg",
+    "@odata.mediaEtag": quoteEtag(size.etag),
+    id: sizeId(size.edge),
+    width: size.edge,
+    height: size.edge,
+  };
+}
+
+/** One URL, every method: the table's handlers, and 405 for the rest. */
+function register(app: FastifyInstance, url: string, table: MethodTable): void {
+  app.route({
+    method: METHODS,
+    url,
+    handler: async (request, reply) => {
+      // HEAD is answered like GET; Fastify drops the body.
+      const method = request.method === "HEAD" ? "GET" : request.method;
+      const handler = table[method as keyof MethodTable];
+      if (!handler) {
+        throw new GraphError("MethodNotAllowed");
+      }
+      return handler(request, reply);
+    },
+  });
+}

@@ -1,0 +1,22 @@
+/** Request ids: every response carries `request-id` and `client-request-id`, as Graph's do. */
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+
+const CLIENT_ID = /^[\w.:-]{1,128}$/;
+
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+/** The client's `client-request-id` when it is a sane token, else the request's own id. */
+export function clientRequestId(request: FastifyRequest): string {
+  const sent = request.headers["client-request-id"];
+  return typeof sent === "string" && CLIENT_ID.test(sent) ? sent : request.id;
+}
+
+export function registerRequestContext(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("request-id", request.id);
+    reply.header("client-request-id", clientRequestId(request));
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * The photo domain: an upload replaces the whole photo (every size, atomically); reads pick
+ * a size or the largest; a missing photo or size is `ImageNotFound`.
+ */
+import { createHash } from "node:crypto";
+import { GraphError } from "../errors.ts";
+import type { PhotoOwner } from "./photo-owner.ts";
+import { sizesForShortSide } from "./sizes.ts";
+import type { SizeInfo, Store, StoredSize } from "./store.ts";
+
+/** The image work the domain needs: square JPEGs of the edges it asks for. */
+export interface ImageNormalizer {
+  process(
+    bytes: Uint8Array,
+    edgesFor: (shortSide: number) => readonly number[],
+  ): Promise<{ edge: number; bytes: Uint8Array }[]>;
+}
+
+/** An `If-Match` precondition: the entity tags the client accepts, or `*` for any photo. */
+export type Precondition = { anyOf: readonly string[] } | { exists: true } | undefined;
+
+export function photoNotFound(): GraphError {
+  return new GraphError("ImageNotFound", "The photo wasn't found.");
+}
+
+/** Strong entity tag of a size: a digest of its bytes, so equal bytes have equal tags. */
+export function etagOf(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("base64url").slice(0, 27);
+}
+
+export function createPhotoService(deps: { store: Store; images: ImageNormalizer }) {
+  const { store, images } = deps;
+
+  const checkPrecondition = async (owner: PhotoOwner, precondition: Precondition) => {
+    if (precondition === undefined) return;
+    const current = await store.listPhotoSizes(owner.tenantId, owner.id);
+    const matches =
+      "exists" in precondition
+        ? current.length > 0
+        : current.some((size) => precondition.anyOf.includes(size.etag));
+    if (!matches) {
+      throw new GraphError(
+        "resourceModified",
+        "The photo has changed since it was read (If-Match did not match).",
+      );
+    }
+  };
+
+  return {
+    /** Validates and normalises the upload, then replaces every size of the photo at once. */
+    async upload(owner: PhotoOwner, body: Uint8Array, precondition?: Precondition): Promise<void> {
+      await checkPrecondition(owner, precondition);
+      const squares = await images.process(body, sizesForShortSide);
+      const sizes: StoredSize[] = squares.map((square) => ({
+        edge: square.edge,
+        bytes: square.bytes,
+        etag: etagOf(square.bytes),
+      }));
+      if (!(await store.replacePhoto(owner.tenantId, owner.id, sizes))) throw photoNotFound();
+    },
+
+    /** Every available size, smallest first; `ImageNotFound` when there is no photo. */
+    async sizes(owner: PhotoOwner): Promise<SizeInfo[]> {
+      const sizes = await store.listPhotoSizes(owner.tenantId, owner.id);
+      if (sizes.length === 0) throw photoNotFound();
+      return sizes;
+    },
+
+    /** One size's metadata: the given edge, or the largest available. */
+    async size(owner: PhotoOwner, edge?: number): Promise<SizeInfo> {
+      const sizes = await this.sizes(owner);
+      const found = edge === undefined ? sizes.at(-1) : sizes.find((size) => size.edge === edge);
+      if (!found) throw photoNotFound();
+      return found;
+    },
+
+    /** One size's bytes: the given edge, or the largest available. */
+    async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
+      const target = edge ?? (await this.size(owner)).edge;
+      const size = await store.getPhotoSize(owner.tenantId, owner.id, target);
+      if (!size) throw photoNotFound();
+      return size;
+    },
+
+    async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {
+      await checkPrecondition(owner, precondition);
+      if (!(await store.deletePhoto(owner.tenantId, owner.id))) throw photoNotFound();
+    },
+  };
+}
+
+export type PhotoService = ReturnType<typeof createPhotoService>;
