@@ -1,0 +1,158 @@
+/**
+ * The SQLite adapter of the storage port. better-sqlite3 is synchronous: every method does all
+ * its work before it returns its promise, and every write is one IMMEDIATE transaction, so
+ * concurrent calls from this process run one after another and other processes wait on the
+ * busy timeout instead of failing half-way.
+ */
+import type {
+  DirectoryObject,
+  ObjectFilter,
+  ObjectKind,
+  SizeInfo,
+  Store,
+  StoredSize,
+  WriteResult,
+} from "../../photos/store.ts";
+import { openSqliteConnection } from "./connection.ts";
+import { fromRow, prepareStatements, type Statements, toParams } from "./statements.ts";
+
+const OK: WriteResult = { ok: true };
+
+export function openSqliteStore(options: { path: string }): Store {
+  const db = openSqliteConnection(options.path);
+  let s: Statements;
+  try {
+    s = prepareStatements(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const insert = db.transaction((object: DirectoryObject): WriteResult => {
+    const { tenantId, id, kind, uniqueKey } = object;
+    if (s.objectExists.get({ tenantId, id }) !== undefined) {
+      return { ok: false, reason: "duplicateId" };
+    }
+    if (uniqueKey !== null && s.idByKey.get({ tenantId, kind, uniqueKey }) !== undefined) {
+      return { ok: false, reason: "duplicateKey" };
+    }
+    s.insertObject.run(toParams(object));
+    return OK;
+  });
+
+  const update = db.transaction((object: DirectoryObject): WriteResult => {
+    const { tenantId, id, kind, uniqueKey } = object;
+    if (s.objectKindOf.get({ tenantId, id }) !== kind) return { ok: false, reason: "missing" };
+    if (uniqueKey !== null) {
+      const holder = s.idByKey.get({ tenantId, kind, uniqueKey });
+      if (holder !== undefined && holder !== id) return { ok: false, reason: "duplicateKey" };
+    }
+    s.updateObject.run({ tenantId, id, uniqueKey, data: JSON.stringify(object.data) });
+    return OK;
+  });
+
+  const remove = db.transaction(
+    (tenantId: string, id: string): boolean => s.deleteObjectTree.run({ tenantId, id }).changes > 0,
+  );
+
+  const replace = db.transaction(
+    (tenantId: string, ownerId: string, sizes: readonly StoredSize[]): boolean => {
+      if (s.objectExists.get({ tenantId, id: ownerId }) === undefined) return false;
+      s.deleteSizes.run({ tenantId, ownerId });
+      for (const { edge, etag, bytes } of sizes) {
+        s.insertSize.run({ tenantId, ownerId, edge, etag, bytes });
+      }
+      return true;
+    },
+  );
+
+  const removePhoto = db.transaction(
+    (tenantId: string, ownerId: string): boolean =>
+      s.deleteSizes.run({ tenantId, ownerId }).changes > 0,
+  );
+
+  return {
+    kind: "sqlite",
+
+    async insertObject(object: DirectoryObject): Promise<WriteResult> {
+      return insert.immediate(object);
+    },
+
+    async getObject(
+      tenantId: string,
+      kind: ObjectKind,
+      id: string,
+    ): Promise<DirectoryObject | undefined> {
+      const row = s.getObject.get({ tenantId, kind, id });
+      return row && fromRow(row);
+    },
+
+    async findByUniqueKey(
+      tenantId: string,
+      kind: ObjectKind,
+      uniqueKey: string,
+    ): Promise<DirectoryObject | undefined> {
+      const row = s.findByKey.get({ tenantId, kind, uniqueKey });
+      return row && fromRow(row);
+    },
+
+    async listObjects(
+      tenantId: string,
+      kind: ObjectKind,
+      filter: ObjectFilter = {},
+    ): Promise<DirectoryObject[]> {
+      const { ownerId, parentId } = filter;
+      const rows =
+        ownerId === undefined
+          ? parentId === undefined
+            ? s.listAll.all({ tenantId, kind })
+            : s.listByParent.all({ tenantId, kind, parentId })
+          : parentId === undefined
+            ? s.listByOwner.all({ tenantId, kind, ownerId })
+            : s.listByOwnerAndParent.all({ tenantId, kind, ownerId, parentId });
+      return rows.map(fromRow);
+    },
+
+    async updateObject(object: DirectoryObject): Promise<WriteResult> {
+      return update.immediate(object);
+    },
+
+    async deleteObject(tenantId: string, id: string): Promise<boolean> {
+      return remove.immediate(tenantId, id);
+    },
+
+    async replacePhoto(tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean> {
+      return replace.immediate(tenantId, ownerId, sizes);
+    },
+
+    async deletePhoto(tenantId: string, ownerId: string): Promise<boolean> {
+      return removePhoto.immediate(tenantId, ownerId);
+    },
+
+    async listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]> {
+      return s.listSizes.all({ tenantId, ownerId });
+    },
+
+    async getPhotoSize(
+      tenantId: string,
+      ownerId: string,
+      edge: number,
+    ): Promise<StoredSize | undefined> {
+      return s.getSize.get({ tenantId, ownerId, edge });
+    },
+
+    async ping(): Promise<void> {
+      s.ping.get();
+    },
+
+    async close(): Promise<void> {
+      if (!db.open) return;
+      try {
+        db.pragma("optimize");
+      } catch {
+        // Only a planner hint; failing to refresh statistics must not stop the close.
+      }
+      db.close();
+    },
+  };
+}

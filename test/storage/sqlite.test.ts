@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { openSqliteConnection } from "../../src/storage/sqlite/connection.ts";
+import { sqliteIntegrityCheck } from "../../src/storage/sqlite/integrity.ts";
+import { SCHEMA_VERSION } from "../../src/storage/sqlite/migrations.ts";
+import { openSqliteStore } from "../../src/storage/sqlite/sqlite-store.ts";
+import { storeContract } from "./contract.ts";
+import { assertPhoto, insertAll, newTenant, size, user } from "./contract-helpers.ts";
+
+const root = mkdtempSync(join(tmpdir(), "portrait-sqlite-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let files = 0;
+const freshPath = (): string => join(root, `store-${++files}.db`);
+
+storeContract("SQLite store (file)", async () => openSqliteStore({ path: freshPath() }));
+storeContract("SQLite store (:memory:)", async () => openSqliteStore({ path: ":memory:" }));
+
+describe("SQLite connection", () => {
+  test("uses WAL, synchronous FULL, foreign keys and a busy timeout", () => {
+    const db = openSqliteConnection(freshPath());
+    try {
+      assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
+      assert.equal(db.pragma("synchronous", { simple: true }), 2, "2 is FULL");
+      assert.equal(db.pragma("foreign_keys", { simple: true }), 1);
+      assert.ok((db.pragma("busy_timeout", { simple: true }) as number) >= 1000);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a store's file is left in WAL mode", async () => {
+    const path = freshPath();
+    await openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    try {
+      assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
+    } finally {
+      raw.close();
+    }
+  });
+
+  test("creates a missing parent directory", async () => {
+    const path = join(root, "a", "b", "c", "portrait.db");
+    const store = openSqliteStore({ path });
+    await store.ping();
+    await store.close();
+    assert.deepEqual(sqliteIntegrityCheck(path), []);
+  });
+});
+
+describe("SQLite migrations", () => {
+  test("a new file gets the current schema version", async () => {
+    const path = freshPath();
+    await openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    try {
+      assert.equal(raw.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+      const tables = raw
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .pluck()
+        .all();
+      assert.deepEqual(tables, ["objects", "photo_sizes"]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test("reopening migrates nothing and keeps the data", async () => {
+    const path = freshPath();
+    const t = newTenant();
+    const owner = user(t);
+    const first = openSqliteStore({ path });
+    await insertAll(first, owner);
+    await first.replacePhoto(t, owner.id, [size(48, "kept"), size(96, "kept")]);
+    await first.close();
+    for (let i = 0; i < 3; i++) {
+      const again = openSqliteStore({ path });
+      assert.deepEqual(await again.getObject(t, "user", owner.id), owner);
+      await assertPhoto(again, t, owner.id, [size(48, "kept"), size(96, "kept")]);
+      await again.close();
+    }
+    assert.deepEqual(sqliteIntegrityCheck(path), []);
+  });
+
+  test("refuses a database written by a newer schema", () => {
+    const path = freshPath();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    assert.throws(() => openSqliteStore({ path }), /newer than this Portrait supports/);
+  });
+});
+
+describe("sqliteIntegrityCheck", () => {
+  test("finds nothing wrong with a sound store", async () => {
+    const path = freshPath();
+    const store = openSqliteStore({ path });
+    const t = newTenant();
+    const owner = user(t);
+    await insertAll(store, owner);
+    await store.replacePhoto(t, owner.id, [size(48, "ok")]);
+    await store.close();
+    assert.deepEqual(sqliteIntegrityCheck(path), []);
+  });
+
+  test("reports a photo whose owner is missing", async () => {
+    const path = freshPath();
+    await openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    raw.pragma("foreign_keys = OFF");
+    raw.prepare("INSERT INTO photo_sizes VALUES ('t', 'nobody', 48, 'e', x'00')").run();
+    raw.close();
+    const problems = sqliteIntegrityCheck(path);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? "", /photo_sizes .*missing objects/);
+  });
+
+  test("reports a missing file and a file that is not a database", () => {
+    assert.match(sqliteIntegrityCheck(join(root, "absent.db")).join(), /no such database file/);
+    const junk = join(root, "junk.db");
+    writeFileSync(junk, Buffer.alloc(8192, 0x5a));
+    assert.notDeepEqual(sqliteIntegrityCheck(junk), []);
+  });
+});
