@@ -27,7 +27,13 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   database: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
-  postgres: { poolSize: number; statementTimeoutMs: number; connectRetries: number };
+  postgres: {
+    /** Schema holding Portrait's tables (created when missing). */
+    schema: string;
+    poolSize: number;
+    statementTimeoutMs: number;
+    connectRetries: number;
+  };
   auth: AuthConfig;
   tls: { certFile: string; keyFile: string } | undefined;
   maxUploadBytes: number;
@@ -71,6 +77,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const identifier = (name: string, fallback: string): string => {
+    const value = text(name) ?? fallback;
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+      problems.push(`${name}=${value}: expected a lower-case SQL identifier`);
       return fallback;
     }
     return value;
@@ -127,6 +141,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir,
     database,
     postgres: {
+      schema: identifier("PG_SCHEMA", "public"),
       poolSize: int("PG_POOL_SIZE", 10, 1, 1000),
       statementTimeoutMs: int("PG_STATEMENT_TIMEOUT_MS", 5000, 0, 600_000),
       connectRetries: int("PG_CONNECT_RETRIES", 10, 0, 1000),

@@ -2,6 +2,10 @@
  * The storage port: the one small interface the domain needs from a database.
  * Stores are dumb: they keep and return what they are given, atomically. They know no Graph
  * codes, no permissions and no image rules. Every adapter passes `test/storage/contract.ts`.
+ *
+ * Failures: a backend that cannot be reached (connection refused or lost, disk full, read-only
+ * file) makes a method reject with `GraphError("serviceNotAvailable")` carrying `retryAfter`;
+ * the write then did not happen. Any other rejection is a bug.
  */
 
 export type ObjectKind = "user" | "group" | "contact" | "contactFolder";
