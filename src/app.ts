@@ -9,6 +9,7 @@ import { createContactDirectory } from "./directory/contacts.ts";
 import { createGroupDirectory } from "./directory/groups.ts";
 import { createUserDirectory } from "./directory/users.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
+import { clientErrorHandler } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
 import { registerErrorRenderer } from "./http/error-renderer.ts";
 import { healthRoutes } from "./http/health-routes.ts";
@@ -43,6 +44,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     // `$value` and `$select` may arrive percent-encoded; route on their literal form.
     rewriteUrl: (request) => (request.url ?? "/").replace(/%24/gi, "$"),
     bodyLimit: config.maxUploadBytes,
+    clientErrorHandler,
     // Slow or stalled clients must not hold connections or memory.
     connectionTimeout: 60_000,
     requestTimeout: 120_000,
