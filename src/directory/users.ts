@@ -61,8 +61,8 @@ export async function resolveUser(
   const key = ref.me ? meId(principal) : ref.key;
   const user = await findUser(store, principal.tenantId, key);
   if (user) return user;
-  if (ref.me || mayReadAnyUser(principal)) throw userNotFound(key);
-  requirePermission(false);
+  // Callers who may not read other users learn nothing about which exist.
+  requirePermission(ref.me || mayReadAnyUser(principal));
   throw userNotFound(key);
 }
 

@@ -46,40 +46,43 @@ export function createPhotoService(deps: { store: Store; images: ImageNormalizer
     }
   };
 
+  /** Every available size, smallest first; `ImageNotFound` when there is no photo. */
+  const sizes = async (owner: PhotoOwner): Promise<SizeInfo[]> => {
+    const found = await store.listPhotoSizes(owner.tenantId, owner.id);
+    if (found.length === 0) throw photoNotFound();
+    return found;
+  };
+
+  /** One size's metadata: the given edge, or the largest available. */
+  const size = async (owner: PhotoOwner, edge?: number): Promise<SizeInfo> => {
+    const all = await sizes(owner);
+    const found = edge === undefined ? all.at(-1) : all.find((info) => info.edge === edge);
+    if (!found) throw photoNotFound();
+    return found;
+  };
+
   return {
+    sizes,
+    size,
+
     /** Validates and normalises the upload, then replaces every size of the photo at once. */
     async upload(owner: PhotoOwner, body: Uint8Array, precondition?: Precondition): Promise<void> {
       await checkPrecondition(owner, precondition);
       const squares = await images.process(body, sizesForShortSide);
-      const sizes: StoredSize[] = squares.map((square) => ({
+      const stored: StoredSize[] = squares.map((square) => ({
         edge: square.edge,
         bytes: square.bytes,
         etag: etagOf(square.bytes),
       }));
-      if (!(await store.replacePhoto(owner.tenantId, owner.id, sizes))) throw photoNotFound();
-    },
-
-    /** Every available size, smallest first; `ImageNotFound` when there is no photo. */
-    async sizes(owner: PhotoOwner): Promise<SizeInfo[]> {
-      const sizes = await store.listPhotoSizes(owner.tenantId, owner.id);
-      if (sizes.length === 0) throw photoNotFound();
-      return sizes;
-    },
-
-    /** One size's metadata: the given edge, or the largest available. */
-    async size(owner: PhotoOwner, edge?: number): Promise<SizeInfo> {
-      const sizes = await this.sizes(owner);
-      const found = edge === undefined ? sizes.at(-1) : sizes.find((size) => size.edge === edge);
-      if (!found) throw photoNotFound();
-      return found;
+      if (!(await store.replacePhoto(owner.tenantId, owner.id, stored))) throw photoNotFound();
     },
 
     /** One size's bytes: the given edge, or the largest available. */
     async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
-      const target = edge ?? (await this.size(owner)).edge;
-      const size = await store.getPhotoSize(owner.tenantId, owner.id, target);
-      if (!size) throw photoNotFound();
-      return size;
+      const target = edge ?? (await size(owner)).edge;
+      const found = await store.getPhotoSize(owner.tenantId, owner.id, target);
+      if (!found) throw photoNotFound();
+      return found;
     },
 
     async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {
