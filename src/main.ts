@@ -25,14 +25,10 @@ export async function runServer(config: Readonly<Config>): Promise<void> {
       : `postgres (${redact(config.database.url)})`;
   app.log.info({ address, store, publicUrl: config.publicUrl }, `Portrait listening on ${address}`);
   if (assembly.devIssuer) {
-    app.log.info(
-      { issuer: assembly.devIssuer.issuer, tenantId: assembly.devIssuer.tenantId },
-      [
-        "Development issuer on: only tokens signed with this data directory's key are accepted.",
-        "Get a token:  npx portrait token --app --roles User.ReadWrite.All",
-        `Try it:       curl -H "Authorization: Bearer $TOKEN" ${config.publicUrl}/v1.0/users`,
-      ].join("\n"),
-    );
+    const { issuer, tenantId } = assembly.devIssuer;
+    app.log.info({ issuer, tenantId }, "Development issuer on: tokens from `npx portrait token`");
+    app.log.info("Get a token: TOKEN=$(npx portrait token --app --roles User.ReadWrite.All)");
+    app.log.info(`Try it: curl -H "Authorization: Bearer $TOKEN" ${config.publicUrl}/v1.0/users`);
   } else {
     app.log.info(
       { issuers: config.auth.issuers, audiences: config.auth.audiences },
