@@ -29,6 +29,7 @@ const GROUP_READ = [
   "ProfilePhoto.Read.All",
   "ProfilePhoto.ReadWrite.All",
 ];
+const GROUP_OBJECT_READ = ["Group.Read.All", "Group.ReadWrite.All"];
 const GROUP_WRITE = ["Group.ReadWrite.All", "ProfilePhoto.ReadWrite.All"];
 const TEAM_READ = ["Team.ReadBasic.All", "TeamSettings.Read.All", "TeamSettings.ReadWrite.All"];
 const TEAM_WRITE = ["TeamSettings.ReadWrite.All"];
@@ -62,9 +63,14 @@ export function mayManageUser(p: Principal, targetUserId: string | undefined): b
   return p.kind === "delegated" && p.userId === targetUserId && p.permissions.has("User.ReadWrite");
 }
 
-/** Reading a group itself or its photo. */
+/** Reading a group's photo. */
 export function mayReadGroup(p: Principal): boolean {
   return holdsAny(p, GROUP_READ);
+}
+
+/** Reading the group object itself (`GET /groups`): the photo permissions do not grant it. */
+export function mayReadGroupObject(p: Principal): boolean {
+  return holdsAny(p, GROUP_OBJECT_READ);
 }
 
 /** Writing a group's photo: delegated callers must also own the group or be an admin. */

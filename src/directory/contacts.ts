@@ -12,7 +12,7 @@ import {
   readProperties,
   requireStrings,
 } from "./properties.ts";
-import { resolveUser, type UserRef, type View } from "./users.ts";
+import { findUser, resolveUser, type UserRef, userNotFound, type View } from "./users.ts";
 
 /** Where contacts live: a user's mailbox, optionally one contact folder in it. */
 export interface MailboxRef {
@@ -46,7 +46,11 @@ export async function resolveMailbox(
   } else {
     requirePermission(mayAccessContacts(principal, "", access));
   }
-  const user = await resolveUser(store, principal, ref.user);
+  // Callers allowed here may use every mailbox, so an unknown user is simply not found.
+  const user = ref.user.me
+    ? await resolveUser(store, principal, ref.user)
+    : await findUser(store, principal.tenantId, ref.user.key);
+  if (!user) throw userNotFound(ref.user.me ? "me" : ref.user.key);
   requirePermission(mayAccessContacts(principal, user.id, access));
   let folder: DirectoryObject | undefined;
   if (ref.folderId !== undefined) {
@@ -139,10 +143,8 @@ export function createContactDirectory(store: Store) {
       kind: "contact" | "contactFolder",
     ): Promise<View[]> {
       const mailbox = await resolveMailbox(store, principal, ref, "read");
-      const filter =
-        kind === "contact" && !mailbox.folder
-          ? { ownerId: mailbox.userId }
-          : { ownerId: mailbox.userId, parentId: mailbox.folder?.id ?? null };
+      // As in Graph, `{user}/contacts` lists the default folder, not every folder.
+      const filter = { ownerId: mailbox.userId, parentId: mailbox.folder?.id ?? null };
       const objects = await store.listObjects(mailbox.tenantId, kind, filter);
       return objects.map((object) => publicView(object.id, object.data));
     },

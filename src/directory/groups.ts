@@ -1,6 +1,6 @@
 /** Groups of the directory and their owners (owners decide who may change a group's photo). */
 import { randomUUID } from "node:crypto";
-import { mayManageGroups, mayReadGroup, requirePermission } from "../auth/permissions.ts";
+import { mayManageGroups, mayReadGroupObject, requirePermission } from "../auth/permissions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
 import type { DirectoryObject, Store } from "../photos/store.ts";
@@ -72,14 +72,14 @@ export function createGroupDirectory(store: Store) {
     },
 
     async get(principal: Principal, id: string): Promise<View> {
-      requirePermission(mayReadGroup(principal));
+      requirePermission(mayReadGroupObject(principal));
       const group = await findGroup(store, principal.tenantId, id);
       if (!group) throw groupNotFound(id);
       return publicView(group.id, group.data);
     },
 
     async list(principal: Principal): Promise<View[]> {
-      requirePermission(mayReadGroup(principal));
+      requirePermission(mayReadGroupObject(principal));
       const groups = await store.listObjects(principal.tenantId, "group");
       return groups.map((group) => publicView(group.id, group.data));
     },
