@@ -16,7 +16,9 @@ import { healthRoutes } from "./http/health-routes.ts";
 import { registerMetrics } from "./http/metrics.ts";
 import { registerNotFound } from "./http/not-found.ts";
 import { photoRoutes } from "./http/photo-routes.ts";
+import { createRateLimiter, registerRateLimit } from "./http/rate-limit.ts";
 import { newRequestId, registerRequestContext } from "./http/request-context.ts";
+import { capConnections, serverOptions } from "./http/server-limits.ts";
 import { type WellKnownOptions, wellKnownRoutes } from "./http/well-known-routes.ts";
 import { createPhotoService, type ImageNormalizer } from "./photos/photo-service.ts";
 import type { Store } from "./photos/store.ts";
@@ -45,13 +47,11 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     rewriteUrl: (request) => (request.url ?? "/").replace(/%24/gi, "$"),
     bodyLimit: config.maxUploadBytes,
     clientErrorHandler,
-    // Slow or stalled clients must not hold connections or memory.
-    connectionTimeout: 60_000,
-    requestTimeout: 120_000,
-    keepAliveTimeout: 72_000,
-    // HTTPS when configured (the official JavaScript SDK sends tokens to https hosts only).
-    ...(parts.tls && { https: parts.tls }),
+    // Slow or stalled clients must not hold connections or memory. HTTPS when configured (the
+    // official JavaScript SDK sends tokens to https hosts only).
+    ...serverOptions(config.server, parts.tls),
   }) as FastifyInstance;
+  capConnections(app.server, config.server);
 
   registerRequestContext(app);
   registerErrorRenderer(app, config);
@@ -64,11 +64,16 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const users = createUserDirectory(store);
   const groups = createGroupDirectory(store);
   const contacts = createContactDirectory(store);
+  const rateLimiter = createRateLimiter({
+    limit: config.rateLimitPerMinute,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
 
   for (const prefix of ["/v1.0", "/beta"]) {
     await app.register(
       async (graph) => {
         registerAuthentication(graph, verifier);
+        registerRateLimit(graph, rateLimiter);
         registerNotFound(graph);
         await graph.register(photoRoutes, {
           store,

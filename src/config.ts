@@ -42,8 +42,23 @@ export interface Config {
   imageQueueLimit: number;
   /** `max-age` of photo responses; 0 makes clients revalidate so a new photo shows at once. */
   photoMaxAgeSeconds: number;
-  /** Requests per minute per caller; 0 turns rate limiting off. */
+  /** Requests per rate-limit window per caller; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
+  /** Length of the rate-limit window (60: a minute). */
+  rateLimitWindowSeconds: number;
+  /** Limits on connections, so slow or idle clients cannot hold them. */
+  server: {
+    /** From a request's first byte until its headers are complete. */
+    headersTimeoutMs: number;
+    /** From a request's first byte until its body is complete. */
+    requestTimeoutMs: number;
+    /** An idle connection between requests is closed after this. */
+    keepAliveTimeoutMs: number;
+    /** A connection with no bytes moving either way is closed after this. */
+    socketTimeoutMs: number;
+    /** Open connections at most; more are closed at once. 0: no cap. */
+    maxConnections: number;
+  };
   shutdownGraceMs: number;
   logLevel: LogLevel;
 }
@@ -162,6 +177,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     imageQueueLimit: int("IMAGE_QUEUE_LIMIT", 32, 0, 100_000),
     photoMaxAgeSeconds: int("PHOTO_MAX_AGE_SECONDS", 0, 0, 31_536_000),
     rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 0, 0, 10_000_000),
+    rateLimitWindowSeconds: int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400),
+    server: serverLimits(int, problems),
     shutdownGraceMs: int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     logLevel,
   };
@@ -170,6 +187,23 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
   }
   return deepFreeze(config);
+}
+
+function serverLimits(
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): Config["server"] {
+  const limits = {
+    headersTimeoutMs: int("HEADERS_TIMEOUT_MS", 10_000, 100, 3_600_000),
+    requestTimeoutMs: int("REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
+    keepAliveTimeoutMs: int("KEEP_ALIVE_TIMEOUT_MS", 5_000, 100, 3_600_000),
+    socketTimeoutMs: int("SOCKET_TIMEOUT_MS", 60_000, 100, 3_600_000),
+    maxConnections: int("MAX_CONNECTIONS", 0, 0, 1_000_000),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    problems.push("HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS");
+  }
+  return limits;
 }
 
 function parseDatabaseUrl(

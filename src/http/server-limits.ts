@@ -1,0 +1,61 @@
+/**
+ * The Node server's timeouts and connection cap, from the configuration, so that slow or idle
+ * clients cannot hold connections:
+ * - headers not complete `headersTimeoutMs` after a request's first byte (slowloris, or a
+ *   connection that sends nothing): 408 and the connection is closed;
+ * - body not complete `requestTimeoutMs` after the first byte (a trickling upload): likewise;
+ * - an idle keep-alive connection is closed after `keepAliveTimeoutMs`;
+ * - a connection with no bytes moving either way (a client that stops reading) is closed after
+ *   `socketTimeoutMs`;
+ * - beyond `maxConnections` (when set) new connections are closed at once.
+ * The 408 itself is written by `client-error.ts`.
+ */
+import type { Server } from "node:net";
+import type { Config } from "../config.ts";
+
+export type ServerLimits = Config["server"];
+
+/** Node's own options for the server it creates (the same for HTTP and HTTPS). */
+export interface NodeServerTimeouts {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  /** How often Node checks the two timeouts above; its default (30 s) would let them overrun. */
+  connectionsCheckingInterval: number;
+}
+
+/** Fastify's timeout options plus the server options for `http` (or merged into `https`). */
+export function serverOptions(
+  limits: ServerLimits,
+  tls?: { cert: Buffer; key: Buffer } | undefined,
+): {
+  connectionTimeout: number;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  http?: NodeServerTimeouts;
+  https?: NodeServerTimeouts & { cert: Buffer; key: Buffer };
+} {
+  const node: NodeServerTimeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: checkingInterval(limits),
+  };
+  return {
+    connectionTimeout: limits.socketTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    ...(tls ? { https: { ...tls, ...node } } : { http: node }),
+  };
+}
+
+/** Caps open connections when `maxConnections` is set (Node closes the ones beyond it). */
+export function capConnections(server: Server, limits: ServerLimits): void {
+  if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
+}
+
+/** A quarter of the shorter timeout, between 50 ms and 1 s: timeouts overrun by at most that. */
+function checkingInterval(limits: ServerLimits): number {
+  const shorter = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  return Math.min(1000, Math.max(50, Math.floor(shorter / 4)));
+}
