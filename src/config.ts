@@ -173,7 +173,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tls,
     maxUploadBytes: int("MAX_UPLOAD_BYTES", 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxInputPixels: int("MAX_INPUT_PIXELS", 50_000_000, 48 * 48, 1_000_000_000),
-    imageConcurrency: int("IMAGE_CONCURRENCY", availableParallelism(), 1, 256),
+    // One core stays free for serving photos while uploads are processed.
+    imageConcurrency: int("IMAGE_CONCURRENCY", Math.max(1, availableParallelism() - 1), 1, 256),
     imageQueueLimit: int("IMAGE_QUEUE_LIMIT", 32, 0, 100_000),
     photoMaxAgeSeconds: int("PHOTO_MAX_AGE_SECONDS", 0, 0, 31_536_000),
     rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 0, 0, 10_000_000),

@@ -11,8 +11,12 @@ import { clientRequestId } from "./request-context.ts";
 export function registerErrorRenderer(app: FastifyInstance, limits: { maxUploadBytes: number }) {
   app.setErrorHandler((error, request, reply) => {
     const graphError = toGraphError(error, limits.maxUploadBytes);
-    if (graphError.status >= 500) {
+    if (graphError.code === "generalException") {
       request.log.error({ err: error }, "request failed");
+    } else if (graphError.status >= 500) {
+      // Expected refusals (busy, dependency down): no stack, one line.
+      const cause = graphError.cause instanceof Error ? graphError.cause.message : undefined;
+      request.log.warn({ code: graphError.code, cause }, graphError.message);
     } else {
       request.log.info({ code: graphError.code, status: graphError.status }, graphError.message);
     }
