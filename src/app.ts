@@ -9,7 +9,7 @@ import { createContactDirectory } from "./directory/contacts.ts";
 import { createGroupDirectory } from "./directory/groups.ts";
 import { createUserDirectory } from "./directory/users.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
-import { clientErrorHandler } from "./http/client-error.ts";
+import { clientErrorHandler, trackPendingResponses } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
 import { registerErrorRenderer } from "./http/error-renderer.ts";
 import { healthRoutes } from "./http/health-routes.ts";
@@ -52,6 +52,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     ...serverOptions(config.server, parts.tls),
   }) as FastifyInstance;
   capConnections(app.server, config.server);
+  trackPendingResponses(app.server);
 
   registerRequestContext(app);
   registerErrorRenderer(app, config);

@@ -2,7 +2,7 @@
  * The upload pipeline: raw upload bytes in, the square JPEG sizes out.
  *
  * 1. The format comes from the bytes; anything but JPEG, PNG, WebP and GIF is refused before
- *    any decoder runs.
+ *    any decoder runs, and so is a file that stops before its end marker (truncated).
  * 2. The header alone decides the pixel limit, before pixels are decoded.
  * 3. EXIF orientation is applied; the upright shorter side picks the sizes (or "too small").
  * 4. One decode to the largest size's centred square, then every size freshly encoded as a
@@ -12,6 +12,7 @@
 import { GraphError } from "../errors.ts";
 import type { AcceptedFormat } from "./detect-format.ts";
 import { detectFormat, formatName, isAcceptedFormat } from "./detect-format.ts";
+import { assertEndMarker } from "./end-marker.ts";
 import type { Limiter } from "./limiter.ts";
 import { createLimiter } from "./limiter.ts";
 import { toImageError } from "./sharp-errors.ts";
@@ -56,6 +57,7 @@ export function createImageProcessor(limits: ImageLimits): ImageProcessor {
     async process(bytes, edgesFor) {
       // Cheap and synchronous: refused formats never take a slot or reach sharp.
       const format = acceptedFormat(bytes);
+      assertEndMarker(format, bytes);
       return limiter.run(() => processImage(bytes, format, edgesFor, limits.maxInputPixels));
     },
     stats: () => limiter.stats(),
