@@ -1,17 +1,21 @@
 /**
  * A real Portrait for tests: the production wiring (`assemble` + `buildApp`) on a temporary data
  * directory, with the development issuer to mint tokens. Use `inject()` or `listen()`.
+ * The store is SQLite in that directory, or, when `PORTRAIT_TEST_DATABASE_URL` is set (the
+ * PostgreSQL pass of `npm test`), PostgreSQL in a schema made for this service and dropped by
+ * `close()`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.ts";
-import { assemble } from "../../src/assemble.ts";
+import { type Assembly, assemble } from "../../src/assemble.ts";
 import type { DevIssuer } from "../../src/auth/dev-issuer.ts";
 import { ADMIN_ROLE_IDS } from "../../src/auth/principal.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Store } from "../../src/photos/store.ts";
+import { dropSchema, freshSchemaName } from "./postgres.ts";
 
 export interface TestService {
   app: FastifyInstance;
@@ -35,17 +39,47 @@ export const ALL_APP_ROLES = [
   "TeamSettings.ReadWrite.All",
 ];
 
+/** The store settings of one test service: PostgreSQL in a fresh schema, or none (SQLite). */
+function storeEnv(): Record<string, string> {
+  const url = process.env.PORTRAIT_TEST_DATABASE_URL;
+  if (!url) return {};
+  return {
+    DATABASE_URL: url,
+    PG_SCHEMA: freshSchemaName(),
+    PG_POOL_SIZE: "4",
+    PG_CONNECT_RETRIES: "0",
+  };
+}
+
 /** Environment for the service; DATA_DIR is always a fresh temporary directory. */
 export async function startService(env: Record<string, string> = {}): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), "portrait-test-"));
+  const store = storeEnv();
   const config = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
     PUBLIC_URL: "http://portrait.test",
-    ...(process.env.PORTRAIT_TEST_ENV_JSON ? JSON.parse(process.env.PORTRAIT_TEST_ENV_JSON) : {}),
+    ...store,
     ...env,
   });
-  const assembly = await assemble(config);
+  /** The schema this helper made and must drop (not one a test named itself). */
+  const ownSchema =
+    config.database.kind === "postgres" && config.postgres.schema === store.PG_SCHEMA
+      ? store.PG_SCHEMA
+      : undefined;
+  const cleanUp = async () => {
+    if (ownSchema) await dropSchema(ownSchema);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  let assembly: Assembly;
+  try {
+    assembly = await assemble(config);
+  } catch (error) {
+    await cleanUp().catch(() => {
+      // The startup error says more than a failed clean-up would.
+    });
+    throw error;
+  }
   const issuer = assembly.devIssuer;
   if (!issuer) throw new Error("tests expect the development issuer");
   const app = await buildApp(assembly.parts);
@@ -76,7 +110,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await assembly.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await cleanUp();
     },
   };
   return service;

@@ -1,3 +1,4 @@
+// openStore with PostgreSQL: open-store-postgres.test.ts (run in the PostgreSQL pass).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +8,7 @@ import { openStore } from "../../src/storage/open-store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "portrait-open-store-"));
 after(() => rmSync(root, { recursive: true, force: true }));
-const postgres = { poolSize: 1, statementTimeoutMs: 1000, connectRetries: 0 };
+const postgres = { schema: "public", poolSize: 1, statementTimeoutMs: 1000, connectRetries: 0 };
 
 test("openStore opens SQLite at the configured path", async () => {
   const path = join(root, "data", "portrait.db");
@@ -28,11 +29,4 @@ test("openStore opens SQLite at the configured path", async () => {
   const again = await openStore(config);
   assert.deepEqual(await again.getObject("t", "user", "u"), item, "the file holds the data");
   await again.close();
-});
-
-test("openStore refuses PostgreSQL for now", async () => {
-  await assert.rejects(
-    openStore({ database: { kind: "postgres", url: "postgres://localhost/p" }, postgres }),
-    /PostgreSQL storage is not available yet/,
-  );
 });

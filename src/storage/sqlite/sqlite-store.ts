@@ -2,7 +2,8 @@
  * The SQLite adapter of the storage port. better-sqlite3 is synchronous: every method does all
  * its work before it returns its promise, and every write is one IMMEDIATE transaction, so
  * concurrent calls from this process run one after another and other processes wait on the
- * busy timeout instead of failing half-way.
+ * busy timeout instead of failing half-way. A disk that is full, files that cannot be written
+ * and a lock held past the busy timeout reject with `serviceNotAvailable` (see failures.ts).
  */
 import type {
   DirectoryObject,
@@ -14,6 +15,7 @@ import type {
   WriteResult,
 } from "../../photos/store.ts";
 import { openSqliteConnection } from "./connection.ts";
+import { guarded } from "./failures.ts";
 import { fromRow, prepareStatements, type Statements, toParams } from "./statements.ts";
 
 const OK: WriteResult = { ok: true };
@@ -75,7 +77,7 @@ export function openSqliteStore(options: { path: string }): Store {
     kind: "sqlite",
 
     async insertObject(object: DirectoryObject): Promise<WriteResult> {
-      return insert.immediate(object);
+      return guarded(() => insert.immediate(object));
     },
 
     async getObject(
@@ -83,7 +85,7 @@ export function openSqliteStore(options: { path: string }): Store {
       kind: ObjectKind,
       id: string,
     ): Promise<DirectoryObject | undefined> {
-      const row = s.getObject.get({ tenantId, kind, id });
+      const row = guarded(() => s.getObject.get({ tenantId, kind, id }));
       return row && fromRow(row);
     },
 
@@ -92,7 +94,7 @@ export function openSqliteStore(options: { path: string }): Store {
       kind: ObjectKind,
       uniqueKey: string,
     ): Promise<DirectoryObject | undefined> {
-      const row = s.findByKey.get({ tenantId, kind, uniqueKey });
+      const row = guarded(() => s.findByKey.get({ tenantId, kind, uniqueKey }));
       return row && fromRow(row);
     },
 
@@ -102,35 +104,36 @@ export function openSqliteStore(options: { path: string }): Store {
       filter: ObjectFilter = {},
     ): Promise<DirectoryObject[]> {
       const { ownerId, parentId } = filter;
-      const rows =
+      const rows = guarded(() =>
         ownerId === undefined
           ? parentId === undefined
             ? s.listAll.all({ tenantId, kind })
             : s.listByParent.all({ tenantId, kind, parentId })
           : parentId === undefined
             ? s.listByOwner.all({ tenantId, kind, ownerId })
-            : s.listByOwnerAndParent.all({ tenantId, kind, ownerId, parentId });
+            : s.listByOwnerAndParent.all({ tenantId, kind, ownerId, parentId }),
+      );
       return rows.map(fromRow);
     },
 
     async updateObject(object: DirectoryObject): Promise<WriteResult> {
-      return update.immediate(object);
+      return guarded(() => update.immediate(object));
     },
 
     async deleteObject(tenantId: string, id: string): Promise<boolean> {
-      return remove.immediate(tenantId, id);
+      return guarded(() => remove.immediate(tenantId, id));
     },
 
     async replacePhoto(tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean> {
-      return replace.immediate(tenantId, ownerId, sizes);
+      return guarded(() => replace.immediate(tenantId, ownerId, sizes));
     },
 
     async deletePhoto(tenantId: string, ownerId: string): Promise<boolean> {
-      return removePhoto.immediate(tenantId, ownerId);
+      return guarded(() => removePhoto.immediate(tenantId, ownerId));
     },
 
     async listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]> {
-      return s.listSizes.all({ tenantId, ownerId });
+      return guarded(() => s.listSizes.all({ tenantId, ownerId }));
     },
 
     async getPhotoSize(
@@ -138,11 +141,11 @@ export function openSqliteStore(options: { path: string }): Store {
       ownerId: string,
       edge: number,
     ): Promise<StoredSize | undefined> {
-      return s.getSize.get({ tenantId, ownerId, edge });
+      return guarded(() => s.getSize.get({ tenantId, ownerId, edge }));
     },
 
     async ping(): Promise<void> {
-      s.ping.get();
+      guarded(() => s.ping.get());
     },
 
     async close(): Promise<void> {
