@@ -19,9 +19,6 @@ export interface ImageNormalizer {
 /** An `If-Match` precondition: the entity tags the client accepts, or `*` for any photo. */
 export type Precondition = { anyOf: readonly string[] } | { exists: true } | undefined;
 
-/** Reads of the largest size racing with replacements, before giving up with 503. */
-const LARGEST_READ_ATTEMPTS = 20;
-
 export function photoNotFound(): GraphError {
   return new GraphError("ImageNotFound", "The photo wasn't found.");
 }
@@ -80,26 +77,11 @@ export function createPhotoService(deps: { store: Store; images: ImageNormalizer
       if (!(await store.replacePhoto(owner.tenantId, owner.id, stored))) throw photoNotFound();
     },
 
-    /** One size's bytes: the given edge, or the largest available. */
+    /** One size's bytes: the given edge, or the largest available (one read, so consistent). */
     async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
-      if (edge !== undefined) {
-        const found = await store.getPhotoSize(owner.tenantId, owner.id, edge);
-        if (!found) throw photoNotFound();
-        return found;
-      }
-      // The largest is listed, then read. A replacement committed in between can remove that
-      // size or make it no longer the largest: the bytes are served only when a listing just
-      // before or just after the read names them (same ETag) as the largest.
-      let largest = await size(owner);
-      for (let attempt = 1; attempt <= LARGEST_READ_ATTEMPTS; attempt++) {
-        const found = await store.getPhotoSize(owner.tenantId, owner.id, largest.edge);
-        if (found && found.etag === largest.etag) return found;
-        largest = await size(owner);
-        if (found && found.edge === largest.edge && found.etag === largest.etag) return found;
-      }
-      throw new GraphError("serviceNotAvailable", "The photo is being replaced; retry.", {
-        retryAfter: 1,
-      });
+      const found = await store.getPhotoSize(owner.tenantId, owner.id, edge);
+      if (!found) throw photoNotFound();
+      return found;
     },
 
     async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {

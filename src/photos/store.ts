@@ -86,7 +86,8 @@ export interface Store {
   deletePhoto(tenantId: string, ownerId: string): Promise<boolean>;
   /** The sizes of a photo, smallest first; empty when there is no photo. */
   listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]>;
-  getPhotoSize(tenantId: string, ownerId: string, edge: number): Promise<StoredSize | undefined>;
+  /** One size of the photo; without `edge`, the largest, read in one step. */
+  getPhotoSize(tenantId: string, ownerId: string, edge?: number): Promise<StoredSize | undefined>;
 
   /** Resolves when the backend answers; rejects when it cannot be reached. */
   ping(): Promise<void>;

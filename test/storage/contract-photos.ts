@@ -123,6 +123,21 @@ export function photoContract(ctx: ContractContext): void {
     assert.ok(await store.getPhotoSize(t, owner.id, 48));
   });
 
+  test("getPhotoSize without an edge reads the largest size, or undefined", async () => {
+    const store = ctx.store();
+    const t = newTenant();
+    const owner = user(t);
+    await insertAll(store, owner);
+    assert.equal(await store.getPhotoSize(t, owner.id), undefined);
+    await store.replacePhoto(t, owner.id, [size(48, "a"), size(240, "b"), size(96, "c")]);
+    const largest = await store.getPhotoSize(t, owner.id);
+    assert.equal(largest?.edge, 240);
+    assert.deepEqual(largest, await store.getPhotoSize(t, owner.id, 240));
+    await store.replacePhoto(t, owner.id, [size(64, "d")]);
+    assert.equal((await store.getPhotoSize(t, owner.id))?.edge, 64);
+    assert.equal(await store.getPhotoSize(newTenant(), owner.id), undefined);
+  });
+
   test("photos of the same owner id in two tenants are separate", async () => {
     const store = ctx.store();
     const [a, b] = [newTenant(), newTenant()];

@@ -172,8 +172,11 @@ function createPostgresStore(pool: pg.Pool): Store {
       return (await read<SizeInfo>(SQL.listSizes, [tenantId, ownerId])).map(fromSizeInfoRow);
     },
 
-    async getPhotoSize(tenantId: string, ownerId: string, edge: number) {
-      const [row] = await read<SizeRow>(SQL.getSize, [tenantId, ownerId, edge]);
+    async getPhotoSize(tenantId: string, ownerId: string, edge?: number) {
+      const [row] =
+        edge === undefined
+          ? await read<SizeRow>(SQL.getLargestSize, [tenantId, ownerId])
+          : await read<SizeRow>(SQL.getSize, [tenantId, ownerId, edge]);
       return row && fromSizeRow(row);
     },
 

@@ -85,6 +85,8 @@ export const SQL = {
     WHERE tenant_id = $1 AND owner_id = $2 ORDER BY edge`,
   getSize: `SELECT edge, etag, bytes FROM photo_sizes
     WHERE tenant_id = $1 AND owner_id = $2 AND edge = $3`,
+  getLargestSize: `SELECT edge, etag, bytes FROM photo_sizes
+    WHERE tenant_id = $1 AND owner_id = $2 ORDER BY edge DESC LIMIT 1`,
 } as const;
 
 export function objectParams(object: DirectoryObject): unknown[] {

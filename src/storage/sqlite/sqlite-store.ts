@@ -139,9 +139,13 @@ export function openSqliteStore(options: { path: string }): Store {
     async getPhotoSize(
       tenantId: string,
       ownerId: string,
-      edge: number,
+      edge?: number,
     ): Promise<StoredSize | undefined> {
-      return guarded(() => s.getSize.get({ tenantId, ownerId, edge }));
+      return guarded(() =>
+        edge === undefined
+          ? s.getLargestSize.get({ tenantId, ownerId })
+          : s.getSize.get({ tenantId, ownerId, edge }),
+      );
     },
 
     async ping(): Promise<void> {

@@ -123,6 +123,10 @@ export function prepareStatements(db: Database.Database) {
       `SELECT edge, etag, bytes FROM photo_sizes
        WHERE tenant_id = :tenantId AND owner_id = :ownerId AND edge = :edge`,
     ),
+    getLargestSize: db.prepare<OwnerParams, SizeRow>(
+      `SELECT edge, etag, bytes FROM photo_sizes
+       WHERE tenant_id = :tenantId AND owner_id = :ownerId ORDER BY edge DESC LIMIT 1`,
+    ),
   };
 }
 
