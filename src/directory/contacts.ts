@@ -12,7 +12,7 @@ import {
   readProperties,
   requireStrings,
 } from "./properties.ts";
-import { findUser, resolveUser, type UserRef, userNotFound, type View } from "./users.ts";
+import { findUser, resolveUser, resourceNotFound, type UserRef, type View } from "./users.ts";
 
 /** Where contacts live: a user's mailbox, optionally one contact folder in it. */
 export interface MailboxRef {
@@ -50,7 +50,7 @@ export async function resolveMailbox(
   const user = ref.user.me
     ? await resolveUser(store, principal, ref.user)
     : await findUser(store, principal.tenantId, ref.user.key);
-  if (!user) throw userNotFound(ref.user.me ? "me" : ref.user.key);
+  if (!user) throw resourceNotFound(ref.user.me ? "me" : ref.user.key);
   requirePermission(mayAccessContacts(principal, user.id, access));
   let folder: DirectoryObject | undefined;
   if (ref.folderId !== undefined) {

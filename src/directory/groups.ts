@@ -5,17 +5,10 @@ import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
 import type { DirectoryObject, Store } from "../photos/store.ts";
 import { badRequest, GROUP_PROPERTIES, isGuid, publicView, readProperties } from "./properties.ts";
-import { findUser, type View } from "./users.ts";
+import { findUser, resourceNotFound, type View } from "./users.ts";
 
 const GROUP_TYPE = "microsoft.graph.group";
 const OWNERS_BIND = "owners@odata.bind";
-
-export function groupNotFound(id: string): GraphError {
-  return new GraphError(
-    "Request_ResourceNotFound",
-    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
-  );
-}
 
 export async function findGroup(
   store: Store,
@@ -74,7 +67,7 @@ export function createGroupDirectory(store: Store) {
     async get(principal: Principal, id: string): Promise<View> {
       requirePermission(mayReadGroupObject(principal));
       const group = await findGroup(store, principal.tenantId, id);
-      if (!group) throw groupNotFound(id);
+      if (!group) throw resourceNotFound(id);
       return publicView(group.id, group.data);
     },
 
@@ -88,7 +81,7 @@ export function createGroupDirectory(store: Store) {
       requirePermission(mayManageGroups(principal));
       const group = await findGroup(store, principal.tenantId, id);
       if (!group || !(await store.deleteObject(principal.tenantId, group.id))) {
-        throw groupNotFound(id);
+        throw resourceNotFound(id);
       }
     },
   };

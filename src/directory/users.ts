@@ -20,7 +20,8 @@ export type View = Record<string, unknown>;
 
 const USER_TYPE = "microsoft.graph.user";
 
-export function userNotFound(key: string): GraphError {
+/** Graph's 404 for an unknown user or group. */
+export function resourceNotFound(key: string): GraphError {
   return new GraphError(
     "Request_ResourceNotFound",
     `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
@@ -63,7 +64,7 @@ export async function resolveUser(
   if (user) return user;
   // Callers who may not read other users learn nothing about which exist.
   requirePermission(ref.me || mayReadAnyUser(principal));
-  throw userNotFound(key);
+  throw resourceNotFound(key);
 }
 
 export function createUserDirectory(store: Store) {
@@ -121,7 +122,7 @@ export function createUserDirectory(store: Store) {
       if (!upn.includes("@")) throw badRequest("Property 'userPrincipalName' must contain '@'.");
       const result = await store.updateObject({ ...user, uniqueKey: upn.toLowerCase(), data });
       if (!result.ok) {
-        if (result.reason === "missing") throw userNotFound(user.id);
+        if (result.reason === "missing") throw resourceNotFound(user.id);
         throw duplicate("userPrincipalName");
       }
     },
@@ -129,7 +130,7 @@ export function createUserDirectory(store: Store) {
     async remove(principal: Principal, ref: UserRef): Promise<void> {
       requirePermission(principal.permissions.has("User.ReadWrite.All"));
       const user = await resolveUser(store, principal, ref);
-      if (!(await store.deleteObject(principal.tenantId, user.id))) throw userNotFound(user.id);
+      if (!(await store.deleteObject(principal.tenantId, user.id))) throw resourceNotFound(user.id);
     },
   };
 }

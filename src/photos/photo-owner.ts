@@ -12,8 +12,8 @@ import {
 } from "../auth/permissions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { findContact, type MailboxRef, resolveMailbox } from "../directory/contacts.ts";
-import { findGroup, groupNotFound, groupOwners } from "../directory/groups.ts";
-import { resolveUser, type UserRef } from "../directory/users.ts";
+import { findGroup, groupOwners } from "../directory/groups.ts";
+import { resolveUser, resourceNotFound, type UserRef } from "../directory/users.ts";
 import type { Store } from "./store.ts";
 
 export type OwnerPath =
@@ -48,7 +48,7 @@ export async function resolvePhotoOwner(
       else if (access === "read") requirePermission(mayReadGroup(principal));
       else requirePermission(mayWriteGroupPhoto(principal, true));
       const group = await findGroup(store, tenantId, path.id);
-      if (!group) throw groupNotFound(path.id);
+      if (!group) throw resourceNotFound(path.id);
       if (path.kind === "group" && access === "write") {
         const isOwner =
           principal.userId !== undefined && groupOwners(group).includes(principal.userId);
