@@ -143,11 +143,7 @@ describe("a full disk", () => {
 });
 
 describe("a read-only data directory", () => {
-  test("Portrait starts on it, serves the stored photo and answers uploads with 503", {
-    todo:
-      "opening the SQLite store fails with SQLITE_CANTOPEN: WAL mode needs to create " +
-      "portrait.db-shm, which a read-only directory refuses (src/storage/sqlite/connection.ts)",
-  }, async (t) => {
+  test("Portrait starts on it, serves the stored photo and answers uploads with 503", async (t) => {
     if (unmountable) return t.skip(unmountable);
     let { base, token } = await startOnMount();
     const userId = await (service as TestService).createUser("readonly@contoso.com");
@@ -159,6 +155,9 @@ describe("a read-only data directory", () => {
     execFileSync("mount", ["-o", "remount,ro", mountPoint]);
     try {
       ({ base, token } = await startOnMount());
+      // Ready: it serves what is stored; only writes are refused.
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 200, await ready.text());
       assert.deepEqual(await servedPhoto(base, token, userId), stored);
       const refused = await uploadPhoto(base, token, userId, await makeCodedJpeg(8, 300, 300));
       assert.ok(refused.ok, "the upload got an HTTP answer");
