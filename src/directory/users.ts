@@ -59,9 +59,19 @@ export async function resolveUser(
   principal: Principal,
   ref: UserRef,
 ): Promise<DirectoryObject> {
-  const key = ref.me ? meId(principal) : ref.key;
+  const key = userKey(principal, ref);
   const user = await findUser(store, principal.tenantId, key);
   if (user) return user;
+  return unknownUser(principal, ref, key);
+}
+
+/** The id or userPrincipalName a reference names; 400 for `/me` with an application token. */
+export function userKey(principal: Principal, ref: UserRef): string {
+  return ref.me ? meId(principal) : ref.key;
+}
+
+/** Throws for a reference that names no user: 404, or 403 for callers who may not see users. */
+export function unknownUser(principal: Principal, ref: UserRef, key: string): never {
   // Callers who may not read other users learn nothing about which exist.
   requirePermission(ref.me || mayReadAnyUser(principal));
   throw resourceNotFound(key);

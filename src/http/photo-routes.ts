@@ -28,6 +28,7 @@ type MethodTable = Partial<Record<"GET" | "PUT" | "PATCH" | "DELETE", Handler>>;
 const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
 const PHOTO_PROPERTIES = ["id", "width", "height"] as const;
 const PHOTO_TYPE = "microsoft.graph.profilePhoto";
+const LARGEST = { edge: undefined };
 
 export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptions) {
   const { store, photos, publicUrl } = options;
@@ -44,8 +45,20 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
     (_request, body, done) => done(null, body),
   );
 
-  const owner = async (route: OwnerRoute, request: FastifyRequest, access: Access) =>
-    resolvePhotoOwner(store, request.principal, route.toPath(request.params as Params), access);
+  /** `read`: the size a GET will read, so that the store may look it up with the owner. */
+  const owner = async (
+    route: OwnerRoute,
+    request: FastifyRequest,
+    access: Access,
+    read?: { edge: number | undefined },
+  ) =>
+    resolvePhotoOwner(
+      store,
+      request.principal,
+      route.toPath(request.params as Params),
+      access,
+      read,
+    );
 
   const entity = (route: OwnerRoute, request: FastifyRequest, size: SizeInfo, tail: string) => ({
     "@odata.context": contextUrl(
@@ -95,12 +108,13 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
     register(app, `${route.prefix}/photo`, {
       GET: async (request) => {
         const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
-        const largest = await photos.size(await owner(route, request, "read"));
+        const largest = await photos.size(await owner(route, request, "read", LARGEST));
         return applySelect(entity(route, request, largest, "/photo/$entity"), select);
       },
     });
     register(app, `${route.prefix}/photo/$value`, {
-      GET: async (request, reply) => sendBytes(request, reply, await owner(route, request, "read")),
+      GET: async (request, reply) =>
+        sendBytes(request, reply, await owner(route, request, "read", LARGEST)),
       PUT: upload(route),
       PATCH: upload(route),
       ...(route.deletable && {
@@ -141,14 +155,14 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       GET: async (request) => {
         const edge = size(request);
         const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
-        const info = await photos.size(await owner(route, request, "read"), edge);
+        const info = await photos.size(await owner(route, request, "read", { edge }), edge);
         return applySelect(entity(route, request, info, "/photos/$entity"), select);
       },
     });
     register(app, `${route.prefix}/photos/:size/$value`, {
       GET: async (request, reply) => {
         const edge = size(request);
-        return sendBytes(request, reply, await owner(route, request, "read"), edge);
+        return sendBytes(request, reply, await owner(route, request, "read", { edge }), edge);
       },
     });
   }

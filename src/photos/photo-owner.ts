@@ -13,8 +13,15 @@ import {
 import type { Principal } from "../auth/principal.ts";
 import { findContact, type MailboxRef, resolveMailbox } from "../directory/contacts.ts";
 import { findGroup, groupOwners } from "../directory/groups.ts";
-import { resolveUser, resourceNotFound, type UserRef } from "../directory/users.ts";
-import type { Store } from "./store.ts";
+import { isGuid } from "../directory/properties.ts";
+import {
+  resolveUser,
+  resourceNotFound,
+  type UserRef,
+  unknownUser,
+  userKey,
+} from "../directory/users.ts";
+import type { SizeInfo, Store } from "./store.ts";
 
 export type OwnerPath =
   | { kind: "user"; user: UserRef }
@@ -27,17 +34,31 @@ export interface PhotoOwner {
   tenantId: string;
   id: string;
   kind: OwnerPath["kind"];
+  /**
+   * The size a read asked for (`edge`, or undefined for the largest), read together with the
+   * owner in one store call; `size` undefined when the photo has no such size.
+   */
+  prefetched?: { edge: number | undefined; size: SizeInfo | undefined };
 }
 
+/**
+ * `read`: the caller will read this size (`edge`, or undefined for the largest); where the
+ * store can, the owner and the size's metadata are then read in one step.
+ */
 export async function resolvePhotoOwner(
   store: Store,
   principal: Principal,
   path: OwnerPath,
   access: Access,
+  read?: { edge: number | undefined },
 ): Promise<PhotoOwner> {
   const tenantId = principal.tenantId;
   switch (path.kind) {
     case "user": {
+      if (read && access === "read" && store.getPhotoSizeInfo) {
+        const owner = await readUserById(store, principal, path.user, read.edge);
+        if (owner) return owner;
+      }
       const user = await resolveUser(store, principal, path.user);
       requirePermission(mayAccessUserPhoto(principal, user.id, access));
       return { tenantId, id: user.id, kind: "user" };
@@ -62,4 +83,24 @@ export async function resolvePhotoOwner(
       return { tenantId, id: contact.id, kind: "contact" };
     }
   }
+}
+
+/**
+ * `/me` and `/users/{id}` reads: the user and one size's metadata in one store call, with the
+ * answers and order of checks of `resolveUser` then `mayAccessUserPhoto`. Undefined for a
+ * userPrincipalName key (the general path looks those up).
+ */
+async function readUserById(
+  store: Store,
+  principal: Principal,
+  ref: UserRef,
+  edge: number | undefined,
+): Promise<PhotoOwner | undefined> {
+  const key = userKey(principal, ref);
+  if (!store.getPhotoSizeInfo || !isGuid(key)) return undefined;
+  const id = key.toLowerCase();
+  const found = await store.getPhotoSizeInfo(principal.tenantId, "user", id, edge);
+  if (!found) return unknownUser(principal, ref, key);
+  requirePermission(mayAccessUserPhoto(principal, id, "read"));
+  return { tenantId: principal.tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { GraphError } from "../errors.ts";
+import type { ByteCache } from "./byte-cache.ts";
 import type { PhotoOwner } from "./photo-owner.ts";
 import { sizesForShortSide } from "./sizes.ts";
 import type { SizeInfo, Store, StoredSize } from "./store.ts";
@@ -28,8 +29,13 @@ export function etagOf(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("base64url").slice(0, 27);
 }
 
-export function createPhotoService(deps: { store: Store; images: ImageNormalizer }) {
-  const { store, images } = deps;
+export function createPhotoService(deps: {
+  store: Store;
+  images: ImageNormalizer;
+  /** Bytes of sizes recently read, by entity tag; none when absent. */
+  cache?: ByteCache;
+}) {
+  const { store, images, cache } = deps;
 
   const checkPrecondition = async (owner: PhotoOwner, precondition: Precondition) => {
     if (precondition === undefined) return;
@@ -53,10 +59,19 @@ export function createPhotoService(deps: { store: Store; images: ImageNormalizer
     return found;
   };
 
+  /** One size's metadata (the given edge, or the largest), undefined when there is none. */
+  const findSize = async (owner: PhotoOwner, edge?: number): Promise<SizeInfo | undefined> => {
+    if (owner.prefetched && owner.prefetched.edge === edge) return owner.prefetched.size;
+    if (store.getPhotoSizeInfo) {
+      const kind = owner.kind === "team" ? "group" : owner.kind;
+      return (await store.getPhotoSizeInfo(owner.tenantId, kind, owner.id, edge))?.size;
+    }
+    return pick(await store.listPhotoSizes(owner.tenantId, owner.id), edge);
+  };
+
   /** One size's metadata: the given edge, or the largest available. */
   const size = async (owner: PhotoOwner, edge?: number): Promise<SizeInfo> => {
-    const all = await sizes(owner);
-    const found = edge === undefined ? all.at(-1) : all.find((info) => info.edge === edge);
+    const found = await findSize(owner, edge);
     if (!found) throw photoNotFound();
     return found;
   };
@@ -77,10 +92,21 @@ export function createPhotoService(deps: { store: Store; images: ImageNormalizer
       if (!(await store.replacePhoto(owner.tenantId, owner.id, stored))) throw photoNotFound();
     },
 
-    /** One size's bytes: the given edge, or the largest available (one read, so consistent). */
+    /**
+     * One size's bytes: the given edge, or the largest available. With a cache, the store is
+     * asked for the size's current tag and the bytes come from the cache when it holds that
+     * tag; otherwise they are read in one step (so a concurrent replacement cannot mix versions)
+     * and kept under their own tag.
+     */
     async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
+      if (cache && (owner.prefetched || store.getPhotoSizeInfo)) {
+        const info = await size(owner, edge);
+        const bytes = cache.get(info.etag);
+        if (bytes) return { edge: info.edge, etag: info.etag, bytes };
+      }
       const found = await store.getPhotoSize(owner.tenantId, owner.id, edge);
       if (!found) throw photoNotFound();
+      cache?.set(found.etag, found.bytes);
       return found;
     },
 
@@ -92,3 +118,7 @@ export function createPhotoService(deps: { store: Store; images: ImageNormalizer
 }
 
 export type PhotoService = ReturnType<typeof createPhotoService>;
+
+function pick(sizes: readonly SizeInfo[], edge: number | undefined): SizeInfo | undefined {
+  return edge === undefined ? sizes.at(-1) : sizes.find((info) => info.edge === edge);
+}

@@ -88,6 +88,18 @@ export interface Store {
   listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]>;
   /** One size of the photo; without `edge`, the largest, read in one step. */
   getPhotoSize(tenantId: string, ownerId: string, edge?: number): Promise<StoredSize | undefined>;
+  /**
+   * One read for a photo GET: whether the object of `kind` with this id exists and, if so, what
+   * the store knows about one size of its photo without reading its bytes (the given edge, or
+   * without `edge` the largest). Undefined when there is no such object; `size` undefined when
+   * its photo has no such size. Optional: without it the photo service uses `listPhotoSizes`.
+   */
+  getPhotoSizeInfo?(
+    tenantId: string,
+    kind: ObjectKind,
+    ownerId: string,
+    edge?: number,
+  ): Promise<{ size: SizeInfo | undefined } | undefined>;
 
   /** Resolves when the backend answers; rejects when it cannot be reached. */
   ping(): Promise<void>;

@@ -9,6 +9,7 @@ import { deleteContract } from "./contract-delete.ts";
 import type { ContractContext } from "./contract-helpers.ts";
 import { objectContract } from "./contract-objects.ts";
 import { photoContract } from "./contract-photos.ts";
+import { sizeInfoContract } from "./contract-size-info.ts";
 
 /**
  * Registers `describe(name)` with the whole contract. `open` is called before every test and
@@ -40,6 +41,7 @@ export function storeContract(
     objectContract(ctx);
     deleteContract(ctx);
     photoContract(ctx);
+    sizeInfoContract(ctx);
 
     test("ping resolves on an open store", async () => {
       const store = ctx.store();

@@ -21,12 +21,14 @@ import { migrate } from "./migrations.ts";
 import { createPool, inTransaction, withClient } from "./pool.ts";
 import {
   fromRow,
+  fromSizeInfoJoinRow,
   fromSizeInfoRow,
   fromSizeRow,
   listQuery,
   type ObjectRow,
   objectParams,
   PRIMARY_KEY,
+  type SizeInfoJoinRow,
   type SizeRow,
   SQL,
   sizesParams,
@@ -178,6 +180,14 @@ function createPostgresStore(pool: pg.Pool): Store {
           ? await read<SizeRow>(SQL.getLargestSize, [tenantId, ownerId])
           : await read<SizeRow>(SQL.getSize, [tenantId, ownerId, edge]);
       return row && fromSizeRow(row);
+    },
+
+    async getPhotoSizeInfo(tenantId: string, kind: ObjectKind, ownerId: string, edge?: number) {
+      const [row] =
+        edge === undefined
+          ? await read<SizeInfoJoinRow>(SQL.getLargestSizeInfo, [tenantId, kind, ownerId])
+          : await read<SizeInfoJoinRow>(SQL.getSizeInfo, [tenantId, kind, ownerId, edge]);
+      return row && { size: fromSizeInfoJoinRow(row) };
     },
 
     async ping(): Promise<void> {

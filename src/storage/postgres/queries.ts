@@ -87,6 +87,18 @@ export const SQL = {
     WHERE tenant_id = $1 AND owner_id = $2 AND edge = $3`,
   getLargestSize: `SELECT edge, etag, bytes FROM photo_sizes
     WHERE tenant_id = $1 AND owner_id = $2 ORDER BY edge DESC LIMIT 1`,
+  // An object and one size of its photo in one read; octet_length of a TOASTed bytea reads
+  // its length, not its bytes. No row: no such object; a null edge: no such size.
+  getSizeInfo: `SELECT s.edge, s.etag, octet_length(s.bytes) AS length
+    FROM objects o LEFT JOIN photo_sizes s
+      ON s.tenant_id = o.tenant_id AND s.owner_id = o.id AND s.edge = $4
+    WHERE o.tenant_id = $1 AND o.kind = $2 AND o.id = $3`,
+  getLargestSizeInfo: `SELECT s.edge, s.etag, octet_length(s.bytes) AS length
+    FROM objects o LEFT JOIN photo_sizes s
+      ON s.tenant_id = o.tenant_id AND s.owner_id = o.id
+     AND s.edge = (SELECT max(edge) FROM photo_sizes
+                   WHERE tenant_id = o.tenant_id AND owner_id = o.id)
+    WHERE o.tenant_id = $1 AND o.kind = $2 AND o.id = $3`,
 } as const;
 
 export function objectParams(object: DirectoryObject): unknown[] {
@@ -134,4 +146,12 @@ export function fromSizeRow(row: SizeRow): StoredSize {
 
 export function fromSizeInfoRow(row: SizeInfo): SizeInfo {
   return { edge: row.edge, etag: row.etag, length: row.length };
+}
+
+/** A row of `getSizeInfo`: every column null when the object has no such size. */
+export type SizeInfoJoinRow = { [K in keyof SizeInfo]: SizeInfo[K] | null };
+
+export function fromSizeInfoJoinRow(row: SizeInfoJoinRow): SizeInfo | undefined {
+  const { edge, etag, length } = row;
+  return edge === null || etag === null || length === null ? undefined : { edge, etag, length };
 }

@@ -10,6 +10,14 @@ import { migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.ts";
 
 export const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * SQLite's page cache per connection, KiB (SQLite's default is 2000). A photo GET touches about
+ * three pages (the owner's row, the size's index entry and row); 2 MB holds those of only a few
+ * hundred photos, so with many photos stored most GETs read pages through the file system
+ * (bench/lookup.ts: 16 to 29 µs per lookup from 1,000 to 20,000 photos; 12 to 16 µs with this).
+ */
+const CACHE_KIB = 16 * 1024;
+
 // better-sqlite3 reads `file:` URIs (the read-only open needs `immutable=1`) only when
 // SQLITE_USE_URI=1 is set as its native addon loads, at the first `new Database`: it is a
 // process-wide SQLite setting. Setting it here, before any connection, changes nothing else:
@@ -61,6 +69,7 @@ function openReadWrite(path: string, memory: boolean): Database.Database {
     }
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
+    db.pragma(`cache_size = -${CACHE_KIB}`);
     migrate(db);
     return db;
   } catch (error) {

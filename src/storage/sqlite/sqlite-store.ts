@@ -16,7 +16,13 @@ import type {
 } from "../../photos/store.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { guarded } from "./failures.ts";
-import { fromRow, prepareStatements, type Statements, toParams } from "./statements.ts";
+import {
+  fromRow,
+  fromSizeInfoJoinRow,
+  prepareStatements,
+  type Statements,
+  toParams,
+} from "./statements.ts";
 
 const OK: WriteResult = { ok: true };
 
@@ -146,6 +152,21 @@ export function openSqliteStore(options: { path: string }): Store {
           ? s.getLargestSize.get({ tenantId, ownerId })
           : s.getSize.get({ tenantId, ownerId, edge }),
       );
+    },
+
+    async getPhotoSizeInfo(
+      tenantId: string,
+      kind: ObjectKind,
+      ownerId: string,
+      edge?: number,
+    ): Promise<{ size: SizeInfo | undefined } | undefined> {
+      const id = ownerId;
+      const row = guarded(() =>
+        edge === undefined
+          ? s.getLargestSizeInfo.get({ tenantId, id, kind })
+          : s.getSizeInfo.get({ tenantId, id, kind, edge }),
+      );
+      return row && { size: fromSizeInfoJoinRow(row) };
     },
 
     async ping(): Promise<void> {

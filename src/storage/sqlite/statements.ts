@@ -1,6 +1,6 @@
 /** Every SQL statement of the SQLite store, prepared once per connection. */
 import type Database from "better-sqlite3";
-import type { DirectoryObject, ObjectKind } from "../../photos/store.ts";
+import type { DirectoryObject, ObjectKind, SizeInfo } from "../../photos/store.ts";
 
 export interface ObjectRow {
   tenant_id: string;
@@ -50,6 +50,7 @@ interface SizeInfoRow {
   etag: string;
   length: number;
 }
+export type SizeInfoJoinRow = { [K in keyof SizeInfoRow]: SizeInfoRow[K] | null };
 
 const COLUMNS = "tenant_id, id, kind, owner_id, parent_id, unique_key, data";
 
@@ -127,6 +128,22 @@ export function prepareStatements(db: Database.Database) {
       `SELECT edge, etag, bytes FROM photo_sizes
        WHERE tenant_id = :tenantId AND owner_id = :ownerId ORDER BY edge DESC LIMIT 1`,
     ),
+    // An object and one size of its photo in one read; length(bytes) comes from the row
+    // header, the blob is not read. No row: no such object; a null edge: no such size.
+    getSizeInfo: db.prepare<IdParams & { kind: string; edge: number }, SizeInfoJoinRow>(
+      `SELECT s.edge AS edge, s.etag AS etag, length(s.bytes) AS length
+       FROM objects o LEFT JOIN photo_sizes s
+         ON s.tenant_id = o.tenant_id AND s.owner_id = o.id AND s.edge = :edge
+       WHERE o.tenant_id = :tenantId AND o.id = :id AND o.kind = :kind`,
+    ),
+    getLargestSizeInfo: db.prepare<IdParams & { kind: string }, SizeInfoJoinRow>(
+      `SELECT s.edge AS edge, s.etag AS etag, length(s.bytes) AS length
+       FROM objects o LEFT JOIN photo_sizes s
+         ON s.tenant_id = o.tenant_id AND s.owner_id = o.id
+        AND s.edge = (SELECT max(edge) FROM photo_sizes
+                      WHERE tenant_id = o.tenant_id AND owner_id = o.id)
+       WHERE o.tenant_id = :tenantId AND o.id = :id AND o.kind = :kind`,
+    ),
   };
 }
 
@@ -155,4 +172,9 @@ export function fromRow(row: ObjectRow): DirectoryObject {
     uniqueKey: row.unique_key,
     data: JSON.parse(row.data) as Record<string, unknown>,
   };
+}
+
+export function fromSizeInfoJoinRow(row: SizeInfoJoinRow): SizeInfo | undefined {
+  const { edge, etag, length } = row;
+  return edge === null || etag === null || length === null ? undefined : { edge, etag, length };
 }

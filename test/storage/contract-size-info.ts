@@ -1,0 +1,67 @@
+/** The storage contract of the optional `getPhotoSizeInfo`: an object and one size, one read. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Store } from "../../src/photos/store.ts";
+import {
+  type ContractContext,
+  contact,
+  insertAll,
+  newId,
+  newTenant,
+  object,
+  size,
+  user,
+} from "./contract-helpers.ts";
+
+export function sizeInfoContract(ctx: ContractContext): void {
+  /** The method, or a skip when the adapter does not offer it (it is optional). */
+  const method = (store: Store, skip: (why: string) => void) => {
+    if (!store.getPhotoSizeInfo) skip("this store does not offer getPhotoSizeInfo");
+    return store.getPhotoSizeInfo?.bind(store);
+  };
+
+  test("getPhotoSizeInfo gives one size's edge, etag and length, or the largest", async (t) => {
+    const store = ctx.store();
+    const info = method(store, (why) => t.skip(why));
+    if (!info) return;
+    const tenant = newTenant();
+    const owner = user(tenant);
+    await insertAll(store, owner);
+    const sizes = [size(48, "a", 100), size(64, "a", 3000), size(240, "a", 70_000)];
+    await store.replacePhoto(tenant, owner.id, sizes);
+    const listed = await store.listPhotoSizes(tenant, owner.id);
+    assert.deepEqual(await info(tenant, "user", owner.id, 64), { size: listed[1] });
+    assert.deepEqual(await info(tenant, "user", owner.id, 64), {
+      size: { edge: 64, etag: '"a-64"', length: 3000 },
+    });
+    assert.deepEqual(await info(tenant, "user", owner.id), {
+      size: { edge: 240, etag: '"a-240"', length: 70_000 },
+    });
+    await store.replacePhoto(tenant, owner.id, [size(96, "b")]);
+    assert.deepEqual((await info(tenant, "user", owner.id))?.size?.etag, '"b-96"');
+    assert.deepEqual(await info(tenant, "user", owner.id, 64), { size: undefined });
+  });
+
+  test("getPhotoSizeInfo: no size without a photo, nothing for a missing object", async (t) => {
+    const store = ctx.store();
+    const info = method(store, (why) => t.skip(why));
+    if (!info) return;
+    const tenant = newTenant();
+    const bare = user(tenant);
+    const held = contact(tenant, bare.id);
+    const group = object(tenant, newId(), "group", { data: { displayName: "G" } });
+    await insertAll(store, bare, held, group);
+    await store.replacePhoto(tenant, held.id, [size(48, "c")]);
+    await store.replacePhoto(tenant, group.id, [size(64, "g")]);
+
+    assert.deepEqual(await info(tenant, "user", bare.id, 48), { size: undefined });
+    assert.deepEqual(await info(tenant, "user", bare.id), { size: undefined });
+    assert.equal((await info(tenant, "contact", held.id, 48))?.size?.etag, '"c-48"');
+    assert.equal((await info(tenant, "group", group.id))?.size?.edge, 64);
+    // The object must be of the kind asked for, in the tenant asked for.
+    assert.equal(await info(tenant, "user", group.id), undefined);
+    assert.equal(await info(tenant, "group", held.id, 48), undefined);
+    assert.equal(await info(newTenant(), "group", group.id), undefined);
+    assert.equal(await info(tenant, "user", newId()), undefined);
+  });
+}
