@@ -6,6 +6,7 @@ import type { ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import { buildApp } from "./app.ts";
 import { assemble } from "./assemble.ts";
+import { isClusterWorker, runPrimary } from "./cluster.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 
 export const SERVE_HELP = `Usage: portrait serve   (or: npm start)
@@ -14,9 +15,14 @@ Starts the Portrait service. Settings come from the environment; see the README'
 configuration table. Common ones:
   PORT (8080)  HOST (127.0.0.1)  DATA_DIR (./data)  DATABASE_URL (sqlite:<path> | postgres://...)
   AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URL | AUTH_JWKS_FILE  (unset: built-in development issuer)
-  TLS_CERT_FILE + TLS_KEY_FILE  LOG_LEVEL (info)`;
+  TLS_CERT_FILE + TLS_KEY_FILE  LOG_LEVEL (info)  WORKERS (1: server processes)`;
 
 export async function runServer(config: Readonly<Config>): Promise<void> {
+  // WORKERS > 1: this process only supervises; each worker runs this function again.
+  if (config.workers > 1 && !isClusterWorker()) {
+    runPrimary({ workers: config.workers, shutdownGraceMs: config.shutdownGraceMs });
+    return;
+  }
   const assembly = await assemble(config);
   const app = await buildApp(assembly.parts);
   const address = await app.listen({ host: config.host, port: config.port });
