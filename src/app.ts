@@ -20,6 +20,7 @@ import { createRateLimiter, registerRateLimit } from "./http/rate-limit.ts";
 import { newRequestId, registerRequestContext } from "./http/request-context.ts";
 import { capConnections, serverOptions } from "./http/server-limits.ts";
 import { type WellKnownOptions, wellKnownRoutes } from "./http/well-known-routes.ts";
+import { createByteCache } from "./photos/byte-cache.ts";
 import { createPhotoService, type ImageNormalizer } from "./photos/photo-service.ts";
 import type { Store } from "./photos/store.ts";
 
@@ -61,12 +62,18 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register(healthRoutes, { store, metrics });
   if (parts.wellKnown) await app.register(wellKnownRoutes, parts.wellKnown);
 
-  const photos = createPhotoService({ store, images });
+  const photos = createPhotoService({
+    store,
+    images,
+    ...(config.photoCacheBytes > 0 && {
+      cache: createByteCache({ maxBytes: config.photoCacheBytes }),
+    }),
+  });
   const users = createUserDirectory(store);
   const groups = createGroupDirectory(store);
   const contacts = createContactDirectory(store);
   const rateLimiter = createRateLimiter({
-    limit: config.rateLimitPerMinute,
+    limit: config.rateLimitRequests,
     windowSeconds: config.rateLimitWindowSeconds,
   });
 

@@ -42,8 +42,10 @@ export interface Config {
   imageQueueLimit: number;
   /** `max-age` of photo responses; 0 makes clients revalidate so a new photo shows at once. */
   photoMaxAgeSeconds: number;
+  /** Bytes of photo sizes kept in memory by entity tag (PHOTO_CACHE_MB); 0 turns it off. */
+  photoCacheBytes: number;
   /** Requests per rate-limit window per caller; 0 turns rate limiting off. */
-  rateLimitPerMinute: number;
+  rateLimitRequests: number;
   /** Length of the rate-limit window (60: a minute). */
   rateLimitWindowSeconds: number;
   /** Limits on connections, so slow or idle clients cannot hold them. */
@@ -60,6 +62,8 @@ export interface Config {
     maxConnections: number;
   };
   shutdownGraceMs: number;
+  /** Server processes sharing the port (WORKERS); 1 runs the server in this process. */
+  workers: number;
   logLevel: LogLevel;
 }
 
@@ -177,10 +181,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     imageConcurrency: int("IMAGE_CONCURRENCY", Math.max(1, availableParallelism() - 1), 1, 256),
     imageQueueLimit: int("IMAGE_QUEUE_LIMIT", 32, 0, 100_000),
     photoMaxAgeSeconds: int("PHOTO_MAX_AGE_SECONDS", 0, 0, 31_536_000),
-    rateLimitPerMinute: int("RATE_LIMIT_PER_MINUTE", 0, 0, 10_000_000),
+    photoCacheBytes: int("PHOTO_CACHE_MB", 64, 0, 65_536) * 1024 * 1024,
+    rateLimitRequests: int("RATE_LIMIT_REQUESTS", 0, 0, 10_000_000),
     rateLimitWindowSeconds: int("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400),
     server: serverLimits(int, problems),
     shutdownGraceMs: int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    workers: int("WORKERS", 1, 1, 64),
     logLevel,
   };
 

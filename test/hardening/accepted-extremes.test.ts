@@ -31,7 +31,7 @@ const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 let service: TestService;
 
 before(async () => {
-  service = await startService({ RATE_LIMIT_PER_MINUTE: "0" });
+  service = await startService({ RATE_LIMIT_REQUESTS: "0" });
 });
 after(() => service?.close());
 

@@ -40,7 +40,7 @@ let seeds: Buffer[];
 const outcomes = new Map<string, number>();
 
 before(async () => {
-  service = await startService({ RATE_LIMIT_PER_MINUTE: "0" });
+  service = await startService({ RATE_LIMIT_REQUESTS: "0" });
   const id = await service.createUser("fuzz@contoso.com");
   owner = { authorization: `Bearer ${await service.userToken(id, ["User.ReadWrite"])}` };
   const png = await makePng(64, 64);

@@ -29,7 +29,7 @@ let service: TestService;
 let victim: Victim;
 
 before(async () => {
-  service = await startService({ RATE_LIMIT_PER_MINUTE: "0" });
+  service = await startService({ RATE_LIMIT_REQUESTS: "0" });
   await service.app.listen({ host: "127.0.0.1", port: 0 });
   victim = await createVictim(service, "target@contoso.com");
 });

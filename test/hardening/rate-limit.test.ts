@@ -100,13 +100,13 @@ describe("createRateLimiter", () => {
 describe("rate limit settings", () => {
   test("off by default, with a window of 60 seconds", () => {
     const config = loadConfig({});
-    assert.equal(config.rateLimitPerMinute, 0);
+    assert.equal(config.rateLimitRequests, 0);
     assert.equal(config.rateLimitWindowSeconds, 60);
   });
 
   test("a window of 0 or a negative limit is refused", () => {
     assert.throws(() => loadConfig({ RATE_LIMIT_WINDOW_SECONDS: "0" }), ConfigError);
-    assert.throws(() => loadConfig({ RATE_LIMIT_PER_MINUTE: "-1" }), ConfigError);
+    assert.throws(() => loadConfig({ RATE_LIMIT_REQUESTS: "-1" }), ConfigError);
   });
 });
 
@@ -125,14 +125,14 @@ describe("rate limiting of Graph requests", () => {
     }
   });
 
-  describe("with RATE_LIMIT_PER_MINUTE=5", () => {
+  describe("with RATE_LIMIT_REQUESTS=5", () => {
     const LIMIT = 5;
     let service: TestService;
     let userId: string;
     let otherUserId: string;
 
     before(async () => {
-      service = await startService({ RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+      service = await startService({ RATE_LIMIT_REQUESTS: String(LIMIT) });
       userId = await service.createUser("ada@portrait.test");
       otherUserId = await service.createUser("grace@portrait.test");
     });
@@ -208,7 +208,7 @@ describe("rate limiting of Graph requests", () => {
     timeout: 20_000,
   }, async () => {
     const service = await startService({
-      RATE_LIMIT_PER_MINUTE: "2",
+      RATE_LIMIT_REQUESTS: "2",
       RATE_LIMIT_WINDOW_SECONDS: "1",
     });
     try {
@@ -244,7 +244,7 @@ describe("the Graph JavaScript SDK v3 against a rate limit", {
       TLS_KEY_FILE: cert.keyFile,
       // Longer than the SDK's own first retry delay (3 s): only honouring Retry-After makes
       // the first retry succeed.
-      RATE_LIMIT_PER_MINUTE: "1",
+      RATE_LIMIT_REQUESTS: "1",
       RATE_LIMIT_WINDOW_SECONDS: "5",
     });
     await service.app.listen({ host: "127.0.0.1", port: 0 });

@@ -41,7 +41,7 @@ let victim: Victim;
 const inputs = new Map<string, Buffer>();
 
 before(async () => {
-  service = await startService({ RATE_LIMIT_PER_MINUTE: "0" });
+  service = await startService({ RATE_LIMIT_REQUESTS: "0" });
   victim = await createVictim(service, "target@contoso.com");
   for (const [name, make] of Object.entries(REFUSED)) inputs.set(name, await make());
 });

@@ -19,7 +19,7 @@ export interface ChildUploadReport {
 const file = process.argv[2];
 if (!file) throw new Error("usage: upload-in-child.ts <image file>");
 const body = await readFile(file);
-const service = await startService({ RATE_LIMIT_PER_MINUTE: "0" });
+const service = await startService({ RATE_LIMIT_REQUESTS: "0" });
 try {
   const id = await service.createUser("peak@portrait.test");
   const headers = { authorization: `Bearer ${await service.userToken(id, ["User.ReadWrite"])}` };
