@@ -5,11 +5,12 @@
  *
  *   node --import tsx bench/get-photo.ts [--endpoint 48,648,photo,photos] [--help]
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startBareServer } from "./lib/bare.ts";
-import { intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { startBaselines } from "./lib/baselines.ts";
+import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { chooseEndpoints } from "./lib/endpoints.ts";
 import {
   describeLoad,
   LOAD_GENERATOR,
@@ -18,7 +19,7 @@ import {
   runLoad,
 } from "./lib/load.ts";
 import { printHeader } from "./lib/machine.ts";
-import { findNginx, NGINX_INSTALL_HINT, nginxVersion, startNginx } from "./lib/nginx.ts";
+import { findNginx, NGINX_INSTALL_HINT, nginxVersion } from "./lib/nginx.ts";
 import { buildPortrait, ROOT, reserveUrl, type Source, startPortrait } from "./lib/portrait.ts";
 import { freePort, type Started, stopChildrenOnExit } from "./lib/processes.ts";
 import {
@@ -31,30 +32,12 @@ import {
   round,
   type Target,
 } from "./lib/report.ts";
-import { encodeSizes, PHONE_IMAGE, type SeededUser, seedPhotos } from "./lib/seed.ts";
-import { mirror, type PathRequest, servesSame } from "./lib/static-tree.ts";
+import { encodeSizes, PHONE_IMAGE, seedPhotos } from "./lib/seed.ts";
+import { mirror, type PathRequest } from "./lib/static-tree.ts";
 
-const ENDPOINTS: Record<string, { title: string; path: (user: SeededUser) => string }> = {
-  "48": {
-    title: "GET /v1.0/users/{id}/photos/48x48/$value (48x48 JPEG bytes)",
-    path: (user) => `/v1.0/users/${user.id}/photos/48x48/$value`,
-  },
-  "648": {
-    title: "GET /v1.0/users/{id}/photo/$value (648x648 JPEG bytes)",
-    path: (user) => `/v1.0/users/${user.id}/photo/$value`,
-  },
-  photo: {
-    title: "GET /v1.0/users/{id}/photo (metadata of the largest size, JSON)",
-    path: (user) => `/v1.0/users/${user.id}/photo`,
-  },
-  photos: {
-    title: "GET /v1.0/users/{id}/photos (metadata of every size, JSON)",
-    path: (user) => `/v1.0/users/${user.id}/photos`,
-  },
-};
-
-const SERVERS = ["nginx", "bare", "fastify", "portrait"] as const;
-type ServerName = (typeof SERVERS)[number];
+/** Measured in this order in every round. */
+const ORDER = ["nginx", "bare", "fastify", "compare", "portrait"] as const;
+type ServerName = (typeof ORDER)[number];
 
 const flags = readFlags(
   "Usage: node --import tsx bench/get-photo.ts [options]\n\n" +
@@ -81,7 +64,12 @@ const flags = readFlags(
     servers: {
       type: "string",
       default: "nginx,bare,portrait",
-      help: "which servers to measure: nginx, bare, fastify (the framework floor), portrait",
+      help: "servers: nginx, bare, fastify (the framework floor), portrait",
+    },
+    compare: {
+      type: "string",
+      default: "",
+      help: "also measure Portrait from this other checkout, in the same rounds",
     },
     "log-level": { type: "string", default: "warn", help: "Portrait LOG_LEVEL" },
     source: {
@@ -90,27 +78,11 @@ const flags = readFlags(
       help: "run Portrait from dist (built first) or src (tsx)",
     },
     "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
-    "portrait-dir": {
-      type: "string",
-      default: "",
-      help: "run Portrait from another checkout (to compare versions)",
-    },
-    "cpu-prof": {
-      type: "boolean",
-      default: false,
-      help: "write a V8 CPU profile of Portrait to ./.bench/",
-    },
+    "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
     env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,NAME=value" },
   },
 );
-
-const endpoints = listFlag(flags, "endpoint");
-for (const endpoint of endpoints) {
-  if (!ENDPOINTS[endpoint]) {
-    console.error(`unknown endpoint ${endpoint}; use ${Object.keys(ENDPOINTS).join(", ")}`);
-    process.exit(2);
-  }
-}
+const endpoints = chooseEndpoints(listFlag(flags, "endpoint"));
 const load: LoadSettings = {
   connections: intFlag(flags, "connections", 1),
   durationSeconds: intFlag(flags, "duration", 1),
@@ -122,185 +94,180 @@ const tokenCount = intFlag(flags, "tokens", 1);
 const rounds = intFlag(flags, "rounds", 1);
 const workers = intFlag(flags, "workers", 1);
 const source = stringFlag(flags, "source") as Source;
-const servers = listFlag(flags, "servers") as ServerName[];
-const extraEnv = Object.fromEntries(
-  listFlag(flags, "env").map((pair) => [
-    pair.slice(0, pair.indexOf("=")),
-    pair.slice(pair.indexOf("=") + 1),
-  ]),
-);
-const nginx = servers.includes("nginx") ? findNginx() : undefined;
+const servers = new Set(listFlag(flags, "servers"));
+const logLevel = stringFlag(flags, "log-level");
+const extraEnv = envFlag(flags, "env");
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
+const compareDir = stringFlag(flags, "compare") && resolve(stringFlag(flags, "compare"));
+if (compareDir) servers.add("compare");
+const nginx = servers.has("nginx") ? findNginx() : undefined;
+const baselines = (["nginx", "bare", "fastify"] as const).filter((name) => servers.has(name));
+const measured = (name: ServerName) => servers.has(name);
 
 stopChildrenOnExit();
+const describePortrait = (dir: string) =>
+  `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workers}, LOG_LEVEL=${logLevel}` +
+  `${Object.keys(extraEnv).length ? `, ${listFlag(flags, "env").join(", ")}` : ""}`;
 printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   "load generator": LOAD_GENERATOR,
   load: describeLoad(load),
-  endpoints: endpoints.join(", "),
+  endpoints: endpoints.map(([name]) => name).join(", "),
   users: `${userCount} users with a photo, requested in turn from a per-connection offset`,
   tokens: `${tokenCount} delegated tokens (User.ReadBasic.All), one per request in turn`,
-  rounds: `${rounds} per server (median reported)`,
-  "server processes": workers,
-  portrait: `${portraitDir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, LOG_LEVEL=${stringFlag(flags, "log-level")}${Object.keys(extraEnv).length ? `, ${listFlag(flags, "env").join(", ")}` : ""}`,
+  rounds: `${rounds} per server, servers in turn (median reported)`,
+  portrait: describePortrait(portraitDir),
+  compare: compareDir ? describePortrait(compareDir) : "not measured",
   nginx: nginx
-    ? `${nginxVersion(nginx)}, worker_processes ${workers}`
-    : servers.includes("nginx")
+    ? `${nginxVersion(nginx)}, worker_processes ${workers}, files`
+    : servers.has("nginx")
       ? "absent"
       : "not measured",
-  bare: servers.includes("bare")
-    ? `node:http, bytes in memory, ${workers} process(es)`
-    : "not measured",
-  fastify: servers.includes("fastify")
+  bare: servers.has("bare") ? `node:http, bytes in memory, ${workers} process(es)` : "not measured",
+  fastify: servers.has("fastify")
     ? "Fastify 5, one route, bytes in memory, 1 process (the framework floor)"
     : "not measured",
-  image: PHONE_IMAGE,
+  image: `${PHONE_IMAGE} (its nine sizes stored for every user, each with its own bytes)`,
 });
-if (servers.includes("nginx") && !nginx)
+if (servers.has("nginx") && !nginx)
   console.log(`${NGINX_INSTALL_HINT}\nSkipping the nginx baseline.\n`);
 
 const work = await mkdtemp(join(tmpdir(), "portrait-bench-get-"));
 const started: Started[] = [];
 try {
-  if (source === "dist" && !flags["no-build"]) buildPortrait(portraitDir);
+  if (source === "dist" && !flags["no-build"]) {
+    buildPortrait(portraitDir);
+    if (compareDir) buildPortrait(compareDir);
+  }
   const dataDir = join(work, "data");
   const { port, url: publicUrl } = await reserveUrl();
-  const sizes = await encodeSizes(PHONE_IMAGE);
-  const seeded = await seedPhotos({ dataDir, publicUrl, count: userCount, sizes });
-  console.log(
-    `Seeded ${userCount} users with photos (${round(seeded.photoBytes / 1024)} KiB of JPEG each) in ${round(seeded.seconds, 1)} s`,
-  );
-  const profileDir = join(process.cwd(), ".bench");
-  if (flags["cpu-prof"]) await mkdir(profileDir, { recursive: true });
-  const portrait = await startPortrait({
-    root: portraitDir,
+  const seeded = await seedPhotos({
     dataDir,
     publicUrl,
-    port,
-    source,
-    logLevel: stringFlag(flags, "log-level"),
-    env: { WORKERS: String(workers), ...extraEnv },
-    nodeArgs: flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    count: userCount,
+    sizes: await encodeSizes(PHONE_IMAGE),
   });
-  started.push(portrait);
+  console.log(
+    `Seeded ${userCount} users with photos (${round(seeded.photoBytes / 1024)} KiB each) in ${round(seeded.seconds, 1)} s`,
+  );
+  // Both Portraits share the data directory (so the same tokens verify) and the public URL.
+  const portraits = new Map<ServerName, { url: string; pid: number }>();
+  const start = async (name: ServerName, root: string, serverPort: number) => {
+    const server = await startPortrait({
+      root,
+      dataDir,
+      publicUrl,
+      port: serverPort,
+      source,
+      logLevel,
+      env: { WORKERS: String(workers), ...extraEnv },
+    });
+    started.push(server);
+    portraits.set(name, server);
+  };
+  if (measured("portrait")) await start("portrait", portraitDir, port);
+  if (compareDir) await start("compare", compareDir, await freePort());
+  const reference = portraits.get("portrait") ?? portraits.get("compare");
+  if (!reference) throw new Error("measure portrait or --compare");
   const tokens = await Promise.all(
     Array.from({ length: tokenCount }, (_, i) =>
       seeded.issuer.mint({
-        user: (seeded.users[i % userCount] as SeededUser).id,
+        user: seeded.users[i % userCount]?.id ?? "",
         scopes: ["User.ReadBasic.All"],
       }),
     ),
   );
 
   const summary: string[][] = [];
-  for (const endpoint of endpoints) {
-    const { title, path } = ENDPOINTS[endpoint] as (typeof ENDPOINTS)[string];
+  for (const [name, endpoint] of endpoints) {
     const requests: PathRequest[] = seeded.users.map((user, i) => ({
-      path: path(user),
+      path: endpoint.path(user.id),
       headers: { authorization: `Bearer ${tokens[i % tokenCount]}` },
     }));
-    const root = join(work, `root-${endpoint}`);
-    const fetched = await mirror(portrait.url, requests, root);
-    const urls: Partial<Record<ServerName, string>> = { portrait: portrait.url };
-    const pids: Partial<Record<ServerName, number>> = { portrait: portrait.pid };
-    const local: Started[] = [];
-    if (nginx) {
-      const server = await startNginx({
-        binary: nginx,
-        root,
-        workDir: await mkdtemp(join(work, "nginx-")),
-        port: await freePort(),
-        workers,
-        contentType: fetched.contentType,
-      });
-      local.push(server);
-      urls.nginx = server.url;
-      pids.nginx = server.pid;
-    }
-    for (const name of ["bare", "fastify"] as const) {
-      if (!servers.includes(name)) continue;
-      const server = await startBareServer({
-        script: name === "bare" ? "bare-server.ts" : "fastify-server.ts",
-        root,
-        port: await freePort(),
-        contentType: fetched.contentType,
-        workers,
-        workDir: work,
-        probe: fetched.sample.path,
-      });
-      local.push(server);
-      urls[name] = server.url;
-      pids[name] = server.pid;
-    }
-    started.push(...local);
-    for (const name of ["nginx", "bare", "fastify"] as const) {
-      const url = urls[name];
-      if (url && !(await servesSame(url, fetched.sample)))
-        throw new Error(`${name} does not serve Portrait's bytes`);
-    }
+    const root = join(work, `root-${name}`);
+    const fetched = await mirror(reference.url, requests, root);
+    const local = await startBaselines({
+      names: baselines,
+      nginx,
+      root,
+      fetched,
+      workers,
+      workDir: work,
+    });
+    const targets = new Map<ServerName, { url: string; pid: number }>([...local, ...portraits]);
 
-    console.log(`## ${title}\n`);
+    console.log(`## ${endpoint.title}\n`);
     const runs = new Map<ServerName, LoadResult[]>();
-    for (let round = 0; round < rounds; round++) {
-      for (const name of SERVERS) {
-        const url = urls[name];
-        if (!url || !servers.includes(name)) continue;
-        const result = await runLoad(url, requests, load, work, pids[name]);
+    for (let r = 0; r < rounds; r++) {
+      for (const server of ORDER) {
+        const target = targets.get(server);
+        if (!target || !measured(server)) continue;
+        const result = await runLoad(target.url, requests, load, work, target.pid);
         if (result.non2xx + result.errors + result.timeouts > 0) {
           console.log(
-            `  warning: ${name} had ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+            `  warning: ${server} had ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
           );
         }
-        runs.set(name, [...(runs.get(name) ?? []), result]);
+        runs.set(server, [...(runs.get(server) ?? []), result]);
       }
     }
-    for (const server of local) await server.stop();
+    for (const server of local.values()) await server.stop();
 
-    const median = (name: ServerName) => {
-      const list = runs.get(name);
-      return list && list.length > 0 ? medianRun(list) : undefined;
+    const median = (server: ServerName) => {
+      const list = runs.get(server);
+      return list?.length ? medianRun(list) : undefined;
     };
-    const rows = SERVERS.flatMap((name) => {
-      const result = median(name);
-      return result ? [loadRow(name, result)] : [];
-    });
-    printTable(LOAD_HEADERS, rows);
+    printTable(
+      LOAD_HEADERS,
+      ORDER.flatMap((server) =>
+        median(server) ? [loadRow(server, median(server) as LoadResult)] : [],
+      ),
+    );
     const mine = median("portrait");
-    const bare = median("bare");
-    const ngx = median("nginx");
+    const [bare, ngx, before] = [median("bare"), median("nginx"), median("compare")];
     if (mine) {
       const targets: Target[] = [];
-      if (bare) {
-        const r = mine.requestsPerSecond / bare.requestsPerSecond;
+      const rps = mine.requestsPerSecond;
+      if (bare)
         targets.push({
           name: ">= 0.9x bare node:http",
-          met: r >= 0.9,
-          detail: ratio(mine.requestsPerSecond, bare.requestsPerSecond),
+          met: rps >= 0.9 * bare.requestsPerSecond,
+          detail: ratio(rps, bare.requestsPerSecond),
         });
-      }
-      if (ngx) {
-        const r = mine.requestsPerSecond / ngx.requestsPerSecond;
+      if (ngx)
         targets.push({
           name: ">= 0.6x nginx",
-          met: r >= 0.6,
-          detail: ratio(mine.requestsPerSecond, ngx.requestsPerSecond),
+          met: rps >= 0.6 * ngx.requestsPerSecond,
+          detail: ratio(rps, ngx.requestsPerSecond),
+        });
+      targets.push({ name: "p99 < 10 ms", met: mine.p99 < 10, detail: `${round(mine.p99, 2)} ms` });
+      if (before) {
+        const cpu = `${round(before.cpuMicrosPerRequest ?? 0)} -> ${round(mine.cpuMicrosPerRequest ?? 0)} µs CPU per request`;
+        targets.push({
+          name: "against --compare (information)",
+          met: true,
+          detail: `${ratio(rps, before.requestsPerSecond)} req/s, ${cpu}`,
         });
       }
-      targets.push({ name: "p99 < 10 ms", met: mine.p99 < 10, detail: `${round(mine.p99, 2)} ms` });
       console.log("");
       printTargets(targets);
       summary.push([
-        endpoint,
-        round(mine.requestsPerSecond),
-        bare ? ratio(mine.requestsPerSecond, bare.requestsPerSecond) : "n/a",
-        ngx ? ratio(mine.requestsPerSecond, ngx.requestsPerSecond) : "n/a",
+        name,
+        round(rps),
+        bare ? ratio(rps, bare.requestsPerSecond) : "n/a",
+        ngx ? ratio(rps, ngx.requestsPerSecond) : "n/a",
         round(mine.p99, 2),
+        round(mine.cpuMicrosPerRequest ?? 0),
+        before ? ratio(rps, before.requestsPerSecond) : "n/a",
       ]);
     }
     console.log("");
   }
   if (summary.length > 0) {
     console.log("## Summary (Portrait)\n");
-    printTable(["endpoint", "req/s", "vs bare", "vs nginx", "p99 ms"], summary);
+    printTable(
+      ["endpoint", "req/s", "vs bare", "vs nginx", "p99 ms", "CPU µs/req", "vs compare"],
+      summary,
+    );
   }
 } finally {
   for (const server of started.reverse()) await server.stop();

@@ -1,7 +1,8 @@
 /**
  * Benchmark 5: cost growth. Authenticated GET throughput with 1,000 and with 100,000 photos
- * stored (SQLite), the same request mix (the same number of distinct users, spread over all the
- * stored ones), as a ratio that must stay flat.
+ * stored (SQLite), the same request mix (the same number of distinct users, spread evenly over
+ * all the stored ones), as a ratio that must stay flat (at least 0.9). Both servers run at once
+ * and are measured in turn, round after round, so that a busy machine affects both alike.
  *
  *   node --import tsx bench/growth.ts [--help]
  *
@@ -12,7 +13,8 @@ import { statfsSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { chooseEndpoints } from "./lib/endpoints.ts";
 import {
   describeLoad,
   LOAD_GENERATOR,
@@ -21,7 +23,13 @@ import {
   runLoad,
 } from "./lib/load.ts";
 import { printHeader } from "./lib/machine.ts";
-import { buildPortrait, ROOT, reserveUrl, startPortrait } from "./lib/portrait.ts";
+import {
+  buildPortrait,
+  type PortraitServer,
+  ROOT,
+  reserveUrl,
+  startPortrait,
+} from "./lib/portrait.ts";
 import { stopChildrenOnExit } from "./lib/processes.ts";
 import {
   LOAD_HEADERS,
@@ -34,27 +42,26 @@ import {
 } from "./lib/report.ts";
 import { encodeSizes, PHONE_IMAGE, seedPhotos } from "./lib/seed.ts";
 
-const PATHS: Record<string, (id: string) => string> = {
-  "48": (id) => `/v1.0/users/${id}/photos/48x48/$value`,
-  "648": (id) => `/v1.0/users/${id}/photo/$value`,
-  photo: (id) => `/v1.0/users/${id}/photo`,
-};
-
 const flags = readFlags(
   "Usage: node --import tsx bench/growth.ts [options]\n\n" +
     "GET throughput of Portrait with few and with many photos stored (SQLite), as a ratio.",
   {
-    sizes: { type: "string", default: "1000,100000", help: "photos stored in each run" },
+    small: { type: "string", default: "1000", help: "photos stored in the small store" },
+    large: { type: "string", default: "100000", help: "photos stored in the large store" },
     users: {
       type: "string",
       default: "1000",
       help: "distinct users requested, spread over all stored",
     },
-    endpoint: { type: "string", default: "48,photo", help: "endpoints: 48, 648, photo" },
+    endpoint: { type: "string", default: "48,photo", help: "endpoints: 48, 648, photo, photos" },
     connections: { type: "string", default: "50", help: "concurrent connections" },
     duration: { type: "string", default: "10", help: "measured seconds per run" },
     warmup: { type: "string", default: "3", help: "warm-up seconds before each run" },
-    rounds: { type: "string", default: "1", help: "runs per size; the median is reported" },
+    rounds: {
+      type: "string",
+      default: "3",
+      help: "runs per store, in turn; the median is reported",
+    },
     tokens: { type: "string", default: "100", help: "distinct bearer tokens, used in turn" },
     workers: { type: "string", default: "1", help: "Portrait WORKERS" },
     "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
@@ -62,9 +69,9 @@ const flags = readFlags(
     env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,..." },
   },
 );
-const sizes = listFlag(flags, "sizes").map(Number);
+const stores = [intFlag(flags, "small", 1), intFlag(flags, "large", 1)] as const;
 const userCount = intFlag(flags, "users", 1);
-const endpoints = listFlag(flags, "endpoint");
+const endpoints = chooseEndpoints(listFlag(flags, "endpoint"));
 const load: LoadSettings = {
   connections: intFlag(flags, "connections", 1),
   durationSeconds: intFlag(flags, "duration", 1),
@@ -75,45 +82,40 @@ const rounds = intFlag(flags, "rounds", 1);
 const tokenCount = intFlag(flags, "tokens", 1);
 const workers = intFlag(flags, "workers", 1);
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
-const extraEnv = Object.fromEntries(
-  listFlag(flags, "env").map((pair) => [
-    pair.slice(0, pair.indexOf("=")),
-    pair.slice(pair.indexOf("=") + 1),
-  ]),
-);
-for (const endpoint of endpoints) {
-  if (!PATHS[endpoint]) {
-    console.error(`unknown endpoint ${endpoint}; use ${Object.keys(PATHS).join(", ")}`);
-    process.exit(2);
-  }
-}
+const extraEnv = envFlag(flags, "env");
 
 stopChildrenOnExit();
 printHeader("Portrait cost growth benchmark (issue item 5)", {
   "load generator": LOAD_GENERATOR,
   load: describeLoad(load),
-  stored: sizes.map((size) => `${size} photos`).join(", "),
-  requests: `${userCount} distinct users, evenly spread over all stored photos; ${tokenCount} delegated tokens in turn`,
-  endpoints: endpoints.join(", "),
-  rounds: `${rounds} per size (median reported)`,
+  stores: `${stores[0]} and ${stores[1]} photos, nine real sizes each, both servers running`,
+  requests: `${userCount} distinct users, evenly spread over each store; ${tokenCount} delegated tokens in turn`,
+  endpoints: endpoints.map(([name]) => name).join(", "),
+  rounds: `${rounds}, the two stores measured in turn in each (median reported)`,
   portrait: `${portraitDir}: node dist/main.js, SQLite, WORKERS=${workers}, LOG_LEVEL=warn${Object.keys(extraEnv).length ? `, ${listFlag(flags, "env").join(", ")}` : ""}`,
 });
 
-const needed = Math.max(...sizes) * 240_000;
-const free = statfsSync(tmpdir()).bavail * statfsSync(tmpdir()).bsize;
-if (needed > free * 0.8) {
+const needed = (stores[0] + stores[1]) * 240_000;
+const disk = statfsSync(tmpdir());
+if (needed > disk.bavail * disk.bsize * 0.8) {
   console.error(
-    `Needs about ${round(needed / 1e9, 1)} GB in ${tmpdir()}; ${round(free / 1e9, 1)} GB free.`,
+    `Needs about ${round(needed / 1e9, 1)} GB in ${tmpdir()}; ${round((disk.bavail * disk.bsize) / 1e9, 1)} GB free.`,
   );
   process.exit(1);
 }
 
-const results = new Map<number, Map<string, LoadResult>>();
 const work = await mkdtemp(join(tmpdir(), "portrait-bench-growth-"));
+const servers: PortraitServer[] = [];
 try {
   if (!flags["no-build"]) buildPortrait(portraitDir);
   const encoded = await encodeSizes(PHONE_IMAGE);
-  for (const size of sizes) {
+  const targets: {
+    size: number;
+    url: string;
+    pid: number;
+    requests: { path: string; headers: Record<string, string> }[][];
+  }[] = [];
+  for (const size of stores) {
     const dataDir = join(work, `data-${size}`);
     const { port, url: publicUrl } = await reserveUrl();
     console.log(`Seeding ${size} photos ...`);
@@ -135,65 +137,62 @@ try {
       logLevel: "warn",
       env: { WORKERS: String(workers), ...extraEnv },
     });
-    try {
-      const chosen = Array.from(
-        { length: Math.min(userCount, size) },
-        (_, i) => seeded.users[Math.floor((i * size) / Math.min(userCount, size))],
-      );
-      const tokens = await Promise.all(
-        Array.from({ length: tokenCount }, (_, i) =>
-          seeded.issuer.mint({
-            user: chosen[i % chosen.length]?.id ?? "",
-            scopes: ["User.ReadBasic.All"],
-          }),
-        ),
-      );
-      const byEndpoint = new Map<string, LoadResult>();
-      for (const endpoint of endpoints) {
-        const path = PATHS[endpoint] as (id: string) => string;
-        const requests = chosen.map((user, i) => ({
-          path: path(user?.id ?? ""),
-          headers: { authorization: `Bearer ${tokens[i % tokenCount]}` },
-        }));
-        const runs: LoadResult[] = [];
-        for (let round = 0; round < rounds; round++)
-          runs.push(await runLoad(server.url, requests, load, work, server.pid));
-        byEndpoint.set(endpoint, medianRun(runs));
+    servers.push(server);
+    const picked = Math.min(userCount, size);
+    const chosen = Array.from(
+      { length: picked },
+      (_, i) => seeded.users[Math.floor((i * size) / picked)]?.id ?? "",
+    );
+    const tokens = await Promise.all(
+      Array.from({ length: tokenCount }, (_, i) =>
+        seeded.issuer.mint({ user: chosen[i % picked] ?? "", scopes: ["User.ReadBasic.All"] }),
+      ),
+    );
+    const requests = endpoints.map(([, endpoint]) =>
+      chosen.map((id, i) => ({
+        path: endpoint.path(id),
+        headers: { authorization: `Bearer ${tokens[i % tokenCount]}` },
+      })),
+    );
+    targets.push({ size, url: server.url, pid: server.pid, requests });
+  }
+
+  const runs = new Map<string, LoadResult[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const [e] of endpoints.entries()) {
+      for (const target of targets) {
+        const key = `${e}:${target.size}`;
+        const result = await runLoad(target.url, target.requests[e] ?? [], load, work, target.pid);
+        runs.set(key, [...(runs.get(key) ?? []), result]);
       }
-      results.set(size, byEndpoint);
-    } finally {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
     }
   }
 
-  const [small, large] = [sizes[0] as number, sizes.at(-1) as number];
-  for (const endpoint of endpoints) {
-    console.log(`\n## ${endpoint}\n`);
-    printTable(
-      LOAD_HEADERS,
-      sizes.map((size) =>
-        loadRow(`${size} photos`, results.get(size)?.get(endpoint) as LoadResult),
-      ),
-    );
-    const a = results.get(small)?.get(endpoint);
-    const b = results.get(large)?.get(endpoint);
-    if (a && b) {
-      console.log("");
-      printTargets([
-        {
-          name: `req/s with ${large} / with ${small} photos (flat: >= 0.9)`,
-          met: b.requestsPerSecond / a.requestsPerSecond >= 0.9,
-          detail: ratio(b.requestsPerSecond, a.requestsPerSecond),
-        },
-        {
-          name: "server CPU per request, same ratio (information)",
-          met: true,
-          detail: ratio(b.cpuMicrosPerRequest ?? 0, a.cpuMicrosPerRequest ?? 0),
-        },
-      ]);
-    }
+  for (const [e, [name]] of endpoints.entries()) {
+    console.log(`\n## ${name}\n`);
+    const [small, large] = stores.map((size) => medianRun(runs.get(`${e}:${size}`) ?? [])) as [
+      LoadResult,
+      LoadResult,
+    ];
+    printTable(LOAD_HEADERS, [
+      loadRow(`${stores[0]} photos`, small),
+      loadRow(`${stores[1]} photos`, large),
+    ]);
+    console.log("");
+    printTargets([
+      {
+        name: `req/s with ${stores[1]} / with ${stores[0]} photos (flat: >= 0.9)`,
+        met: large.requestsPerSecond >= 0.9 * small.requestsPerSecond,
+        detail: ratio(large.requestsPerSecond, small.requestsPerSecond),
+      },
+      {
+        name: "server CPU per request, large / small (information)",
+        met: true,
+        detail: ratio(large.cpuMicrosPerRequest ?? 0, small.cpuMicrosPerRequest ?? 0),
+      },
+    ]);
   }
 } finally {
+  for (const server of servers) await server.stop();
   await rm(work, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { BareResult } from "./lib/bare-pipeline.ts";
-import { intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
 import { printHeader } from "./lib/machine.ts";
 import { buildPortrait, ROOT, reserveUrl, type Source, startPortrait } from "./lib/portrait.ts";
 import { cpuSecondsOf, stopChildrenOnExit } from "./lib/processes.ts";
@@ -57,12 +57,7 @@ const parallel = intFlag(flags, "parallel", 1);
 const workers = intFlag(flags, "workers", 1);
 const source = stringFlag(flags, "source") as Source;
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
-const extraEnv = Object.fromEntries(
-  listFlag(flags, "env").map((pair) => [
-    pair.slice(0, pair.indexOf("=")),
-    pair.slice(pair.indexOf("=") + 1),
-  ]),
-);
+const extraEnv = envFlag(flags, "env");
 const photo = await readFile(image);
 
 stopChildrenOnExit();

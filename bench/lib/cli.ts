@@ -69,3 +69,17 @@ export function listFlag(values: FlagValues, name: string): string[] {
     .map((item) => item.trim())
     .filter((item) => item !== "");
 }
+
+/** `NAME=value,NAME=value` as an environment object. */
+export function envFlag(values: FlagValues, name: string): Record<string, string> {
+  return Object.fromEntries(
+    listFlag(values, name).map((pair) => {
+      const at = pair.indexOf("=");
+      if (at < 1) {
+        console.error(`--${name} expects NAME=value pairs separated by commas (got ${pair})`);
+        process.exit(2);
+      }
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
