@@ -11,12 +11,14 @@ import { migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.ts";
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**
- * SQLite's page cache per connection, KiB (SQLite's default is 2000). A photo GET touches about
- * three pages (the owner's row, the size's index entry and row); 2 MB holds those of only a few
- * hundred photos, so with many photos stored most GETs read pages through the file system
- * (bench/lookup.ts: 16 to 29 µs per lookup from 1,000 to 20,000 photos; 12 to 16 µs with this).
+ * SQLite's page cache per connection, KiB (SQLite's default is 2000). A photo GET reads about
+ * four pages (the owner's index entry and row, the size's index entry and row), so 2 MB holds
+ * those of only a few hundred photos: with many photos stored most GETs then read their pages
+ * through the file system. 32 MiB holds them for about 2,000 photos in use at once, however
+ * many are stored (bench/lookup.ts, 1,000 photos in use: 16 to 37 µs per lookup from 1,000 to
+ * 100,000 photos stored with 2 MB or 16 MiB; 12 to 19 µs with 32 MiB).
  */
-const CACHE_KIB = 16 * 1024;
+const CACHE_KIB = 32 * 1024;
 
 // better-sqlite3 reads `file:` URIs (the read-only open needs `immutable=1`) only when
 // SQLITE_USE_URI=1 is set as its native addon loads, at the first `new Database`: it is a
