@@ -45,7 +45,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     requestIdHeader: false,
     routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: false },
     // `$value` and `$select` may arrive percent-encoded; route on their literal form.
-    rewriteUrl: (request) => (request.url ?? "/").replace(/%24/gi, "$"),
+    rewriteUrl: (request) => {
+      const url = request.url ?? "/";
+      return url.includes("%") ? url.replace(/%24/gi, "$") : url;
+    },
     bodyLimit: config.maxUploadBytes,
     clientErrorHandler,
     // Slow or stalled clients must not hold connections or memory. HTTPS when configured (the

@@ -27,6 +27,11 @@ import { type Principal, principalFromClaims } from "./principal.ts";
 
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /**
+   * The principal of `token` when it was verified before and has not expired since, else
+   * undefined. Synchronous, so that a request with a known token needs no promise.
+   */
+  cached(token: string): Principal | undefined;
 }
 
 export interface TokenVerifierOptions {
@@ -85,14 +90,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return Object.freeze(principalFromClaims(payload, userClaim));
   };
 
+  const cached = (token: string, at: Date): Principal | undefined => {
+    const principal = verified.get(token);
+    if (principal === undefined || principal.expiresAt * 1000 > at.getTime()) return principal;
+    verified.delete(token);
+    return undefined;
+  };
+
   return {
+    cached: (token) => cached(token, now()),
     async verify(token) {
       const at = now();
-      const cached = verified.get(token);
-      if (cached) {
-        if (cached.expiresAt * 1000 > at.getTime()) return cached;
-        verified.delete(token);
-      }
+      const known = cached(token, at);
+      if (known) return known;
       let principal: Principal;
       try {
         principal = await check(token, at);

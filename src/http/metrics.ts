@@ -13,11 +13,12 @@ export function registerMetrics(
   let durationSum = 0;
   let durationCount = 0;
 
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const key = `method="${request.method}",status="${reply.statusCode}"`;
     responses.set(key, (responses.get(key) ?? 0) + 1);
     durationSum += reply.elapsedTime / 1000;
     durationCount += 1;
+    done();
   });
 
   return {

@@ -15,8 +15,9 @@ export function clientRequestId(request: FastifyRequest): string {
 }
 
 export function registerRequestContext(app: FastifyInstance): void {
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("request-id", request.id);
     reply.header("client-request-id", clientRequestId(request));
+    done();
   });
 }

@@ -62,6 +62,19 @@ describe("createTokenVerifier: the verified-token cache", () => {
     assert.equal(counter.calls(), 1);
   });
 
+  test("cached() knows a verified token until it expires, and nothing else", async () => {
+    let clock = new Date();
+    const v = verifier({ currentDate: () => clock });
+    const exp = nowSeconds() + 60;
+    const token = await sign(es, delegatedClaims({ exp }));
+    assert.equal(v.cached(token), undefined, "not before it is verified");
+    const principal = await v.verify(token);
+    assert.equal(v.cached(token), principal);
+    assert.equal(v.cached(`${token}x`), undefined);
+    clock = new Date(exp * 1000);
+    assert.equal(v.cached(token), undefined, "not once expired");
+  });
+
   test("an expired token is not served from the cache", async () => {
     const counter = counting(createLocalKeySource({ keys: [es.jwk] }));
     let clock = new Date();

@@ -112,6 +112,33 @@ describe("401 InvalidAuthenticationToken", () => {
   });
 });
 
+describe("401 for a token already accepted once", () => {
+  test("other header spellings of it work; the token amid junk does not", async () => {
+    const token = await signed({}, {});
+    assert.equal(
+      (await get("/v1.0/me/photo", { authorization: `Bearer ${token}` })).statusCode,
+      200,
+    );
+    for (const header of [`bearer ${token}`, `Bearer   ${token}`, `BEARER\t${token} `]) {
+      assert.equal(
+        (await get("/v1.0/me/photo", { authorization: header })).statusCode,
+        200,
+        header,
+      );
+    }
+    for (const header of [
+      `Bearer ${token}, ${token}`,
+      `Bearer ${token} extra`,
+      `Bearer ${token}x`,
+      `Basic ${token}`,
+      `Bearer ${token}.`,
+    ]) {
+      const response = await get("/v1.0/me/photo", { authorization: header });
+      assertGraphError(response, 401, "InvalidAuthenticationToken");
+    }
+  });
+});
+
 describe("4xx of the contract", () => {
   test("403 ErrorAccessDenied: the token lacks the permission", async () => {
     const readOnly = { authorization: `Bearer ${await service.userToken(userId, ["User.Read"])}` };
