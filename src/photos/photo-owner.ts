@@ -43,7 +43,7 @@ export interface PhotoOwner {
 
 /**
  * `read`: the caller will read this size (`edge`, or undefined for the largest); where the
- * store can, the owner and the size's metadata are then read in one step.
+ * user is named by id, the owner and the size's metadata are then read in one step.
  */
 export async function resolvePhotoOwner(
   store: Store,
@@ -55,7 +55,7 @@ export async function resolvePhotoOwner(
   const tenantId = principal.tenantId;
   switch (path.kind) {
     case "user": {
-      if (read && access === "read" && store.getPhotoSizeInfo) {
+      if (read && access === "read") {
         const owner = await readUserById(store, principal, path.user, read.edge);
         if (owner) return owner;
       }
@@ -97,7 +97,7 @@ async function readUserById(
   edge: number | undefined,
 ): Promise<PhotoOwner | undefined> {
   const key = userKey(principal, ref);
-  if (!store.getPhotoSizeInfo || !isGuid(key)) return undefined;
+  if (!isGuid(key)) return undefined;
   const id = key.toLowerCase();
   const found = await store.getPhotoSizeInfo(principal.tenantId, "user", id, edge);
   if (!found) return unknownUser(principal, ref, key);

@@ -62,11 +62,8 @@ export function createPhotoService(deps: {
   /** One size's metadata (the given edge, or the largest), undefined when there is none. */
   const findSize = async (owner: PhotoOwner, edge?: number): Promise<SizeInfo | undefined> => {
     if (owner.prefetched && owner.prefetched.edge === edge) return owner.prefetched.size;
-    if (store.getPhotoSizeInfo) {
-      const kind = owner.kind === "team" ? "group" : owner.kind;
-      return (await store.getPhotoSizeInfo(owner.tenantId, kind, owner.id, edge))?.size;
-    }
-    return pick(await store.listPhotoSizes(owner.tenantId, owner.id), edge);
+    const kind = owner.kind === "team" ? "group" : owner.kind;
+    return (await store.getPhotoSizeInfo(owner.tenantId, kind, owner.id, edge))?.size;
   };
 
   /** One size's metadata: the given edge, or the largest available. */
@@ -99,7 +96,7 @@ export function createPhotoService(deps: {
      * and kept under their own tag.
      */
     async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
-      if (cache && (owner.prefetched || store.getPhotoSizeInfo)) {
+      if (cache) {
         const info = await size(owner, edge);
         const bytes = cache.get(info.etag);
         if (bytes) return { edge: info.edge, etag: info.etag, bytes };
@@ -118,7 +115,3 @@ export function createPhotoService(deps: {
 }
 
 export type PhotoService = ReturnType<typeof createPhotoService>;
-
-function pick(sizes: readonly SizeInfo[], edge: number | undefined): SizeInfo | undefined {
-  return edge === undefined ? sizes.at(-1) : sizes.find((info) => info.edge === edge);
-}

@@ -92,9 +92,9 @@ export interface Store {
    * One read for a photo GET: whether the object of `kind` with this id exists and, if so, what
    * the store knows about one size of its photo without reading its bytes (the given edge, or
    * without `edge` the largest). Undefined when there is no such object; `size` undefined when
-   * its photo has no such size. Optional: without it the photo service uses `listPhotoSizes`.
+   * its photo has no such size.
    */
-  getPhotoSizeInfo?(
+  getPhotoSizeInfo(
     tenantId: string,
     kind: ObjectKind,
     ownerId: string,

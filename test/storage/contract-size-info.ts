@@ -1,4 +1,4 @@
-/** The storage contract of the optional `getPhotoSizeInfo`: an object and one size, one read. */
+/** The storage contract of `getPhotoSizeInfo`: an object and one size, one read. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Store } from "../../src/photos/store.ts";
@@ -14,16 +14,11 @@ import {
 } from "./contract-helpers.ts";
 
 export function sizeInfoContract(ctx: ContractContext): void {
-  /** The method, or a skip when the adapter does not offer it (it is optional). */
-  const method = (store: Store, skip: (why: string) => void) => {
-    if (!store.getPhotoSizeInfo) skip("this store does not offer getPhotoSizeInfo");
-    return store.getPhotoSizeInfo?.bind(store);
-  };
+  const method = (store: Store) => store.getPhotoSizeInfo.bind(store);
 
-  test("getPhotoSizeInfo gives one size's edge, etag and length, or the largest", async (t) => {
+  test("getPhotoSizeInfo gives one size's edge, etag and length, or the largest", async () => {
     const store = ctx.store();
-    const info = method(store, (why) => t.skip(why));
-    if (!info) return;
+    const info = method(store);
     const tenant = newTenant();
     const owner = user(tenant);
     await insertAll(store, owner);
@@ -42,10 +37,9 @@ export function sizeInfoContract(ctx: ContractContext): void {
     assert.deepEqual(await info(tenant, "user", owner.id, 64), { size: undefined });
   });
 
-  test("getPhotoSizeInfo: no size without a photo, nothing for a missing object", async (t) => {
+  test("getPhotoSizeInfo: no size without a photo, nothing for a missing object", async () => {
     const store = ctx.store();
-    const info = method(store, (why) => t.skip(why));
-    if (!info) return;
+    const info = method(store);
     const tenant = newTenant();
     const bare = user(tenant);
     const held = contact(tenant, bare.id);
