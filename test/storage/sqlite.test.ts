@@ -126,3 +126,88 @@ describe("sqliteIntegrityCheck", () => {
     assert.notDeepEqual(sqliteIntegrityCheck(junk), []);
   });
 });
+
+describe("SQLite store: two connections on one file (as two processes)", () => {
+  test("each sees the other's writes within milliseconds, and its own at once", async () => {
+    const path = freshPath();
+    const a = openSqliteStore({ path });
+    const b = openSqliteStore({ path });
+    try {
+      const tenant = newTenant();
+      const owner = user(tenant);
+      await insertAll(a, owner);
+      await a.replacePhoto(tenant, owner.id, [size(48, "one")]);
+      const etag = async (store: typeof a) =>
+        (await store.getPhotoSizeInfo(tenant, "user", owner.id, 48))?.size?.etag;
+      const listed = async (store: typeof a) =>
+        (await store.listPhotoSizes(tenant, owner.id)).map((info) => info.etag);
+      // Both have read (and may keep) the first photo.
+      assert.equal(await etag(a), '"one-48"');
+      assert.equal(await etag(b), '"one-48"');
+      assert.deepEqual(await listed(b), ['"one-48"']);
+
+      await b.replacePhoto(tenant, owner.id, [size(48, "two")]);
+      assert.equal(await etag(b), '"two-48"', "a store sees its own write at once");
+      assert.deepEqual(await listed(b), ['"two-48"']);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(await etag(a), '"two-48"', "the other connection's commit is seen");
+      assert.deepEqual(await listed(a), ['"two-48"']);
+
+      await a.deletePhoto(tenant, owner.id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.deepEqual(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), {
+        size: undefined,
+      });
+      await a.deleteObject(tenant, owner.id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), undefined);
+      assert.deepEqual(await b.listPhotoSizes(tenant, owner.id), []);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test("directory reads: the other connection's update is seen, a caller's changes are not kept", async () => {
+    const path = freshPath();
+    const a = openSqliteStore({ path });
+    const b = openSqliteStore({ path });
+    try {
+      const tenant = newTenant();
+      const owner = user(tenant);
+      await insertAll(a, owner);
+      const read = async (store: typeof a) => await store.getObject(tenant, "user", owner.id);
+      const found = await read(a);
+      assert.ok(found);
+      assert.equal((await b.findByUniqueKey(tenant, "user", `${owner.id}@x.test`))?.id, owner.id);
+      found.data.displayName = "changed by a caller";
+      assert.notEqual((await read(a))?.data.displayName, "changed by a caller");
+
+      const renamed = { ...owner, uniqueKey: "renamed@x.test", data: { displayName: "Renamed" } };
+      assert.deepEqual(await b.updateObject(renamed), { ok: true });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal((await read(a))?.data.displayName, "Renamed");
+      assert.equal(await a.findByUniqueKey(tenant, "user", `${owner.id}@x.test`), undefined);
+      assert.equal((await a.findByUniqueKey(tenant, "user", "renamed@x.test"))?.id, owner.id);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test("answers are not shared between tenants whose ids run together", async () => {
+    const store = openSqliteStore({ path: freshPath() });
+    try {
+      // Tenant "t" with owner "1x" and tenant "t1" with owner "x" would share a naive key.
+      const first = user("t", "1x");
+      const second = user("t1", "x");
+      await insertAll(store, first, second);
+      await store.replacePhoto("t", "1x", [size(48, "first")]);
+      assert.equal((await store.getPhotoSizeInfo("t", "user", "1x", 48))?.size?.etag, '"first-48"');
+      assert.deepEqual(await store.getPhotoSizeInfo("t1", "user", "x", 48), { size: undefined });
+      assert.deepEqual(await store.listPhotoSizes("t1", "x"), []);
+    } finally {
+      await store.close();
+    }
+  });
+});

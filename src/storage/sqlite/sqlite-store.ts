@@ -16,6 +16,7 @@ import type {
 } from "../../photos/store.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { guarded } from "./failures.ts";
+import { createReadCache } from "./read-cache.ts";
 import {
   fromRow,
   fromSizeInfoJoinRow,
@@ -26,6 +27,11 @@ import {
 
 const OK: WriteResult = { ok: true };
 
+/** Answers kept in memory: object rows and photo metadata, under a kilobyte each. */
+const READ_CACHE_ENTRIES = 20_000;
+/** How long other processes' commits may go unseen by the read cache, milliseconds. */
+const READ_CACHE_CHECK_MS = 1;
+
 export function openSqliteStore(options: { path: string }): Store {
   const db = openSqliteConnection(options.path);
   let s: Statements;
@@ -35,6 +41,21 @@ export function openSqliteStore(options: { path: string }): Store {
     db.close();
     throw error;
   }
+
+  const dataVersion = db.prepare<[], number>("PRAGMA data_version").pluck();
+  const cache = createReadCache({
+    maxEntries: READ_CACHE_ENTRIES,
+    checkEveryMs: READ_CACHE_CHECK_MS,
+    dataVersion: () => dataVersion.get() ?? 0,
+  });
+  /** A write: its changes are in the database afterwards (or it failed), so forget answers. */
+  const written = <T>(write: () => T): T => {
+    try {
+      return guarded(write);
+    } finally {
+      cache.clear();
+    }
+  };
 
   const insert = db.transaction((object: DirectoryObject): WriteResult => {
     const { tenantId, id, kind, uniqueKey } = object;
@@ -83,7 +104,7 @@ export function openSqliteStore(options: { path: string }): Store {
     kind: "sqlite",
 
     async insertObject(object: DirectoryObject): Promise<WriteResult> {
-      return guarded(() => insert.immediate(object));
+      return written(() => insert.immediate(object));
     },
 
     async getObject(
@@ -91,7 +112,12 @@ export function openSqliteStore(options: { path: string }): Store {
       kind: ObjectKind,
       id: string,
     ): Promise<DirectoryObject | undefined> {
-      const row = guarded(() => s.getObject.get({ tenantId, kind, id }));
+      const row = guarded(() =>
+        cache.get(`object|${kind}|${tenantId.length}|${tenantId}${id}`, () =>
+          s.getObject.get({ tenantId, kind, id }),
+        ),
+      );
+      // A fresh object from the kept row every time: callers may change what they get.
       return row && fromRow(row);
     },
 
@@ -100,7 +126,11 @@ export function openSqliteStore(options: { path: string }): Store {
       kind: ObjectKind,
       uniqueKey: string,
     ): Promise<DirectoryObject | undefined> {
-      const row = guarded(() => s.findByKey.get({ tenantId, kind, uniqueKey }));
+      const row = guarded(() =>
+        cache.get(`key|${kind}|${tenantId.length}|${tenantId}${uniqueKey}`, () =>
+          s.findByKey.get({ tenantId, kind, uniqueKey }),
+        ),
+      );
       return row && fromRow(row);
     },
 
@@ -123,23 +153,27 @@ export function openSqliteStore(options: { path: string }): Store {
     },
 
     async updateObject(object: DirectoryObject): Promise<WriteResult> {
-      return guarded(() => update.immediate(object));
+      return written(() => update.immediate(object));
     },
 
     async deleteObject(tenantId: string, id: string): Promise<boolean> {
-      return guarded(() => remove.immediate(tenantId, id));
+      return written(() => remove.immediate(tenantId, id));
     },
 
     async replacePhoto(tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean> {
-      return guarded(() => replace.immediate(tenantId, ownerId, sizes));
+      return written(() => replace.immediate(tenantId, ownerId, sizes));
     },
 
     async deletePhoto(tenantId: string, ownerId: string): Promise<boolean> {
-      return guarded(() => removePhoto.immediate(tenantId, ownerId));
+      return written(() => removePhoto.immediate(tenantId, ownerId));
     },
 
     async listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]> {
-      return guarded(() => s.listSizes.all({ tenantId, ownerId }));
+      return guarded(() =>
+        cache.get(`sizes|${tenantId.length}|${tenantId}${ownerId}`, () =>
+          Object.freeze(s.listSizes.all({ tenantId, ownerId }).map(Object.freeze)),
+        ),
+      ) as SizeInfo[];
     },
 
     async getPhotoSize(
@@ -161,12 +195,18 @@ export function openSqliteStore(options: { path: string }): Store {
       edge?: number,
     ): Promise<{ size: SizeInfo | undefined } | undefined> {
       const id = ownerId;
-      const row = guarded(() =>
-        edge === undefined
-          ? s.getLargestSizeInfo.get({ tenantId, id, kind })
-          : s.getSizeInfo.get({ tenantId, id, kind, edge }),
+      return guarded(() =>
+        // The tenant's length keeps keys apart however ids and tenant ids are spelled.
+        cache.get(`size|${kind}|${edge ?? ""}|${tenantId.length}|${tenantId}${id}`, () => {
+          const row =
+            edge === undefined
+              ? s.getLargestSizeInfo.get({ tenantId, id, kind })
+              : s.getSizeInfo.get({ tenantId, id, kind, edge });
+          if (row === undefined) return undefined;
+          const size = fromSizeInfoJoinRow(row);
+          return Object.freeze({ size: size && Object.freeze(size) });
+        }),
       );
-      return row && { size: fromSizeInfoJoinRow(row) };
     },
 
     async ping(): Promise<void> {
