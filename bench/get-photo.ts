@@ -80,6 +80,7 @@ const flags = readFlags(
     "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
     "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
     env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,NAME=value" },
+    "cpu-prof": { type: "string", default: "", help: "write V8 CPU profiles of Portrait into DIR" },
   },
 );
 const endpoints = chooseEndpoints(listFlag(flags, "endpoint"));
@@ -102,6 +103,7 @@ const compareDir = stringFlag(flags, "compare") && resolve(stringFlag(flags, "co
 if (compareDir) servers.add("compare");
 const nginx = servers.has("nginx") ? findNginx() : undefined;
 const baselines = (["nginx", "bare", "fastify"] as const).filter((name) => servers.has(name));
+const cpuProfDir = stringFlag(flags, "cpu-prof") && resolve(stringFlag(flags, "cpu-prof"));
 const measured = (name: ServerName) => servers.has(name);
 
 stopChildrenOnExit();
@@ -160,6 +162,7 @@ try {
       source,
       logLevel,
       env: { WORKERS: String(workers), ...extraEnv },
+      ...(cpuProfDir && { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] }),
     });
     started.push(server);
     portraits.set(name, server);
