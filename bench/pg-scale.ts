@@ -10,8 +10,8 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { loadDevIssuer } from "../src/auth/dev-issuer.ts";
 import { type PortraitProcess, spawnPortrait } from "../test/helpers/portrait-process.ts";
-import { type LoadResult, runLoad } from "./http-load.ts";
-import { dropSchema, loadUsers } from "./pg-load-users.ts";
+import { type LoadResult, runLoad } from "./lib/http-load.ts";
+import { dropSchema, loadUsers } from "./lib/pg-load-users.ts";
 
 const HELP = `Usage: node --import tsx bench/pg-scale.ts [options]
 

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { loadDevIssuer } from "../src/auth/dev-issuer.ts";
-import { p99, pacedGets, send, summary, type Target, type Timed } from "./paced-load.ts";
+import { p99, pacedGets, send, summary, type Target, type Timed } from "./lib/paced-load.ts";
 
 const HELP = `Usage: node --import tsx bench/upload-storm.ts [options]
 

@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import sharp from "sharp";
-import { etagOf } from "../src/photos/photo-service.ts";
-import type { StoredSize } from "../src/photos/store.ts";
-import { openPostgresStore } from "../src/storage/postgres/postgres-store.ts";
+import { etagOf } from "../../src/photos/photo-service.ts";
+import type { StoredSize } from "../../src/photos/store.ts";
+import { openPostgresStore } from "../../src/storage/postgres/postgres-store.ts";
 
 export interface LoadUsersOptions {
   databaseUrl: string;
