@@ -15,8 +15,9 @@ export const BUSY_TIMEOUT_MS = 5000;
  * four pages (the owner's index entry and row, the size's index entry and row), so 2 MB holds
  * those of only a few hundred photos: with many photos stored most GETs then read their pages
  * through the file system. 32 MiB holds them for about 2,000 photos in use at once, however
- * many are stored (bench/lookup.ts, 1,000 photos in use: 16 to 37 µs per lookup from 1,000 to
- * 100,000 photos stored with 2 MB or 16 MiB; 12 to 19 µs with 32 MiB).
+ * many are stored (bench/lookup.ts, 1,000 photos in use: the owner and one size's metadata in
+ * 23 to 34 µs from 1,000 to 100,000 photos stored with 2 MB; 13 to 17 µs with 32 MiB). The
+ * store's read cache answers most GETs before SQLite is asked (read-cache.ts).
  */
 const CACHE_KIB = 32 * 1024;
 
