@@ -128,7 +128,11 @@ describe("sqliteIntegrityCheck", () => {
 });
 
 describe("SQLite store: two connections on one file (as two processes)", () => {
-  test("each sees the other's writes within milliseconds, and its own at once", async () => {
+  type Store = ReturnType<typeof openSqliteStore>;
+  /** Two stores on one new file, and a user inserted through the first. */
+  async function twoStores(
+    body: (a: Store, b: Store, tenant: string, owner: ReturnType<typeof user>) => Promise<void>,
+  ): Promise<void> {
     const path = freshPath();
     const a = openSqliteStore({ path });
     const b = openSqliteStore({ path });
@@ -136,6 +140,16 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
       const tenant = newTenant();
       const owner = user(tenant);
       await insertAll(a, owner);
+      await body(a, b, tenant, owner);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  test("each sees the other's writes within milliseconds, and its own at once", () =>
+    twoStores(async (a, b, tenant, owner) => {
       await a.replacePhoto(tenant, owner.id, [size(48, "one")]);
       const etag = async (store: typeof a) =>
         (await store.getPhotoSizeInfo(tenant, "user", owner.id, 48))?.size?.etag;
@@ -149,33 +163,23 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
       await b.replacePhoto(tenant, owner.id, [size(48, "two")]);
       assert.equal(await etag(b), '"two-48"', "a store sees its own write at once");
       assert.deepEqual(await listed(b), ['"two-48"']);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await pause();
       assert.equal(await etag(a), '"two-48"', "the other connection's commit is seen");
       assert.deepEqual(await listed(a), ['"two-48"']);
 
       await a.deletePhoto(tenant, owner.id);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await pause();
       assert.deepEqual(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), {
         size: undefined,
       });
       await a.deleteObject(tenant, owner.id);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await pause();
       assert.equal(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), undefined);
       assert.deepEqual(await b.listPhotoSizes(tenant, owner.id), []);
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  });
+    }));
 
-  test("directory reads: the other connection's update is seen, a caller's changes are not kept", async () => {
-    const path = freshPath();
-    const a = openSqliteStore({ path });
-    const b = openSqliteStore({ path });
-    try {
-      const tenant = newTenant();
-      const owner = user(tenant);
-      await insertAll(a, owner);
+  test("directory reads: the other connection's update is seen, a caller's changes are not kept", () =>
+    twoStores(async (a, b, tenant, owner) => {
       const read = async (store: typeof a) => await store.getObject(tenant, "user", owner.id);
       const found = await read(a);
       assert.ok(found);
@@ -185,15 +189,11 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
 
       const renamed = { ...owner, uniqueKey: "renamed@x.test", data: { displayName: "Renamed" } };
       assert.deepEqual(await b.updateObject(renamed), { ok: true });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await pause();
       assert.equal((await read(a))?.data.displayName, "Renamed");
       assert.equal(await a.findByUniqueKey(tenant, "user", `${owner.id}@x.test`), undefined);
       assert.equal((await a.findByUniqueKey(tenant, "user", "renamed@x.test"))?.id, owner.id);
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  });
+    }));
 
   test("answers are not shared between tenants whose ids run together", async () => {
     const store = openSqliteStore({ path: freshPath() });
