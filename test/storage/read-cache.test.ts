@@ -1,18 +1,23 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { watchCommits } from "../../src/storage/sqlite/commit-watch.ts";
+import { openSqliteConnection } from "../../src/storage/sqlite/connection.ts";
 import { createReadCache, type ReadCacheOptions } from "../../src/storage/sqlite/read-cache.ts";
 
-/** A cache on a clock and a data_version the test moves; counts loads and version checks. */
+/** A cache whose "another connection committed" signal the test raises; counts loads. */
 function harness(overrides: Partial<ReadCacheOptions> = {}) {
-  const state = { clock: 0, version: 1, checks: 0, loads: 0 };
+  const state = { committed: false, asked: 0, loads: 0 };
   const cache = createReadCache({
     maxEntries: 100,
-    checkEveryMs: 1,
-    dataVersion: () => {
-      state.checks++;
-      return state.version;
+    changed: () => {
+      state.asked++;
+      const was = state.committed;
+      state.committed = false;
+      return was;
     },
-    now: () => state.clock,
     ...overrides,
   });
   const read = (key: string, value: string = key) =>
@@ -52,36 +57,14 @@ describe("the SQLite read cache", () => {
     assert.equal(state.loads, 2);
   });
 
-  test("a commit by another connection empties it once the check interval has passed", () => {
+  test("a commit by another connection is seen by the very next read", () => {
     const { state, read } = harness();
     read("a");
-    state.version = 2;
-    state.clock = 0.5;
-    assert.equal(read("a", "new"), "a", "within the interval the old answer may stand");
-    state.clock = 1;
-    assert.equal(read("a", "new"), "new", "after it, the change is seen");
-    assert.equal(state.loads, 2);
-  });
-
-  test("asks data_version at most once per interval, and again after it", () => {
-    const { state, read } = harness({ checkEveryMs: 10 });
-    for (let i = 0; i < 50; i++) {
-      state.clock = i * 0.1;
-      read(`k${i % 5}`);
-    }
-    assert.equal(state.checks, 1);
-    state.clock = 10;
-    read("k0");
-    assert.equal(state.checks, 2);
-  });
-
-  test("an unchanged data_version keeps the answers", () => {
-    const { state, read } = harness();
-    read("a");
-    state.clock = 100;
-    read("a");
-    assert.equal(state.checks, 2);
-    assert.equal(state.loads, 1);
+    read("b");
+    state.committed = true;
+    assert.equal(read("a", "new"), "new");
+    assert.equal(read("b", "new"), "new", "every answer was dropped");
+    assert.equal(state.asked, 4, "asked before every read");
   });
 
   test("is bounded: the oldest answer is dropped for a new one", () => {
@@ -102,7 +85,74 @@ describe("the SQLite read cache", () => {
     read("a");
     read("a");
     assert.equal(state.loads, 2);
-    assert.equal(state.checks, 0);
     assert.equal(cache.size(), 0);
+  });
+});
+
+describe("watching another connection's commits", () => {
+  const root = mkdtempSync(join(tmpdir(), "portrait-commit-watch-"));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  /** A watch on `mine` for commits made through `other`, both on one new file. */
+  function pair(name: string) {
+    const file = join(root, name);
+    const mine = openSqliteConnection(file);
+    const other = openSqliteConnection(file);
+    const version = mine.prepare<[], number>("PRAGMA data_version").pluck();
+    let versionAsked = 0;
+    const watch = watchCommits(mine.name, () => {
+      versionAsked++;
+      return version.get() ?? 0;
+    });
+    const close = () => {
+      watch.close();
+      mine.close();
+      other.close();
+    };
+    return { mine, other, watch, versionAsked: () => versionAsked, close };
+  }
+
+  test("reads the wal-index: every commit elsewhere is a change, nothing else is", () => {
+    const { mine, other, watch, versionAsked, close } = pair("watch.db");
+    try {
+      assert.equal(watch.changed(), true, "the first look is a change");
+      assert.equal(watch.changed(), false);
+      other.exec("CREATE TABLE t (x)");
+      assert.equal(watch.changed(), true);
+      assert.equal(watch.changed(), false);
+      for (let i = 0; i < 5; i++) {
+        other.prepare("INSERT INTO t VALUES (?)").run(i);
+        assert.equal(watch.changed(), true, `commit ${i}`);
+      }
+      mine.prepare("SELECT count(*) FROM t").get();
+      other.prepare("SELECT count(*) FROM t").get();
+      assert.equal(watch.changed(), false, "reads are not changes");
+      other.pragma("wal_checkpoint(TRUNCATE)");
+      other.prepare("INSERT INTO t VALUES (99)").run();
+      assert.equal(watch.changed(), true, "a commit into a restarted WAL");
+      assert.equal(versionAsked(), 0, "no transaction was needed");
+    } finally {
+      close();
+    }
+  });
+
+  test("without a wal-index file it asks data_version, as exactly", () => {
+    const db = openSqliteConnection(":memory:");
+    const version = db.prepare<[], number>("PRAGMA data_version").pluck();
+    let asked = 0;
+    const watch = watchCommits(db.name, () => {
+      asked++;
+      return version.get() ?? 0;
+    });
+    try {
+      assert.equal(watch.changed(), true);
+      assert.equal(watch.changed(), false);
+      db.exec("CREATE TABLE t (x)");
+      assert.equal(watch.changed(), false, "data_version ignores the connection's own commits");
+      assert.equal(asked, 3);
+    } finally {
+      watch.close();
+      db.close();
+    }
   });
 });

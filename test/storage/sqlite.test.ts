@@ -146,9 +146,8 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
       await b.close();
     }
   }
-  const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-  test("each sees the other's writes within milliseconds, and its own at once", () =>
+  test("each sees the other's writes at once, and its own", () =>
     twoStores(async (a, b, tenant, owner) => {
       await a.replacePhoto(tenant, owner.id, [size(48, "one")]);
       const etag = async (store: typeof a) =>
@@ -163,17 +162,14 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
       await b.replacePhoto(tenant, owner.id, [size(48, "two")]);
       assert.equal(await etag(b), '"two-48"', "a store sees its own write at once");
       assert.deepEqual(await listed(b), ['"two-48"']);
-      await pause();
       assert.equal(await etag(a), '"two-48"', "the other connection's commit is seen");
       assert.deepEqual(await listed(a), ['"two-48"']);
 
       await a.deletePhoto(tenant, owner.id);
-      await pause();
       assert.deepEqual(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), {
         size: undefined,
       });
       await a.deleteObject(tenant, owner.id);
-      await pause();
       assert.equal(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), undefined);
       assert.deepEqual(await b.listPhotoSizes(tenant, owner.id), []);
     }));
@@ -189,7 +185,6 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
 
       const renamed = { ...owner, uniqueKey: "renamed@x.test", data: { displayName: "Renamed" } };
       assert.deepEqual(await b.updateObject(renamed), { ok: true });
-      await pause();
       assert.equal((await read(a))?.data.displayName, "Renamed");
       assert.equal(await a.findByUniqueKey(tenant, "user", `${owner.id}@x.test`), undefined);
       assert.equal((await a.findByUniqueKey(tenant, "user", "renamed@x.test"))?.id, owner.id);

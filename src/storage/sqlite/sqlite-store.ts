@@ -14,6 +14,7 @@ import type {
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { watchCommits } from "./commit-watch.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { guarded } from "./failures.ts";
 import { createReadCache } from "./read-cache.ts";
@@ -29,8 +30,6 @@ const OK: WriteResult = { ok: true };
 
 /** Answers kept in memory: object rows and photo metadata, under a kilobyte each. */
 const READ_CACHE_ENTRIES = 20_000;
-/** How long other processes' commits may go unseen by the read cache, milliseconds. */
-const READ_CACHE_CHECK_MS = 1;
 
 export function openSqliteStore(options: { path: string }): Store {
   const db = openSqliteConnection(options.path);
@@ -43,11 +42,8 @@ export function openSqliteStore(options: { path: string }): Store {
   }
 
   const dataVersion = db.prepare<[], number>("PRAGMA data_version").pluck();
-  const cache = createReadCache({
-    maxEntries: READ_CACHE_ENTRIES,
-    checkEveryMs: READ_CACHE_CHECK_MS,
-    dataVersion: () => dataVersion.get() ?? 0,
-  });
+  const commits = watchCommits(db.name, () => dataVersion.get() ?? 0);
+  const cache = createReadCache({ maxEntries: READ_CACHE_ENTRIES, changed: commits.changed });
   /** A write: its changes are in the database afterwards (or it failed), so forget answers. */
   const written = <T>(write: () => T): T => {
     try {
@@ -220,6 +216,7 @@ export function openSqliteStore(options: { path: string }): Store {
       } catch {
         // Only a planner hint; failing to refresh statistics must not stop the close.
       }
+      commits.close();
       db.close();
     },
   };
