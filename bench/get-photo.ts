@@ -9,7 +9,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startBaselines } from "./lib/baselines.ts";
-import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import {
+  envFlag,
+  intFlag,
+  LOAD_FLAGS,
+  listFlag,
+  PORTRAIT_FLAGS,
+  readFlags,
+  stringFlag,
+} from "./lib/cli.ts";
 import { chooseEndpoints } from "./lib/endpoints.ts";
 import {
   describeLoad,
@@ -49,9 +57,7 @@ const flags = readFlags(
       default: "48,648,photo,photos",
       help: "endpoints: 48, 648, photo, photos",
     },
-    connections: { type: "string", default: "50", help: "concurrent connections" },
-    duration: { type: "string", default: "10", help: "measured seconds per run" },
-    warmup: { type: "string", default: "3", help: "warm-up seconds before each run" },
+    ...LOAD_FLAGS,
     pipelining: { type: "string", default: "1", help: "requests in flight per connection" },
     users: { type: "string", default: "1000", help: "users with a photo, all requested in turn" },
     tokens: { type: "string", default: "100", help: "distinct bearer tokens, used in turn" },
@@ -77,9 +83,7 @@ const flags = readFlags(
       default: "dist",
       help: "run Portrait from dist (built first) or src (tsx)",
     },
-    "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
-    "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
-    env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,NAME=value" },
+    ...PORTRAIT_FLAGS,
     "cpu-prof": { type: "string", default: "", help: "write V8 CPU profiles of Portrait into DIR" },
   },
 );

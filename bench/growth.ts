@@ -13,7 +13,15 @@ import { statfsSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import {
+  envFlag,
+  intFlag,
+  LOAD_FLAGS,
+  listFlag,
+  PORTRAIT_FLAGS,
+  readFlags,
+  stringFlag,
+} from "./lib/cli.ts";
 import { chooseEndpoints } from "./lib/endpoints.ts";
 import {
   describeLoad,
@@ -54,9 +62,7 @@ const flags = readFlags(
       help: "distinct users requested, spread over all stored",
     },
     endpoint: { type: "string", default: "48,photo", help: "endpoints: 48, 648, photo, photos" },
-    connections: { type: "string", default: "50", help: "concurrent connections" },
-    duration: { type: "string", default: "10", help: "measured seconds per run" },
-    warmup: { type: "string", default: "3", help: "warm-up seconds before each run" },
+    ...LOAD_FLAGS,
     rounds: {
       type: "string",
       default: "3",
@@ -64,9 +70,7 @@ const flags = readFlags(
     },
     tokens: { type: "string", default: "100", help: "distinct bearer tokens, used in turn" },
     workers: { type: "string", default: "1", help: "Portrait WORKERS" },
-    "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
-    "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
-    env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,..." },
+    ...PORTRAIT_FLAGS,
   },
 );
 const stores = [intFlag(flags, "small", 1), intFlag(flags, "large", 1)] as const;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import sharp from "sharp";
-import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { envFlag, intFlag, listFlag, PORTRAIT_FLAGS, readFlags, stringFlag } from "./lib/cli.ts";
 import { printHeader } from "./lib/machine.ts";
 import { buildPortrait, ROOT, reserveUrl, startPortrait } from "./lib/portrait.ts";
 import { megabytes, memoryOf, stopChildrenOnExit } from "./lib/processes.ts";
@@ -41,9 +41,7 @@ const flags = readFlags(
     photos: { type: "string", default: "10000", help: "photos stored for the at-rest figure" },
     phases: { type: "string", default: "uploads,rest", help: "which phases to run" },
     workers: { type: "string", default: "1", help: "Portrait WORKERS" },
-    "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
-    "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
-    env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,..." },
+    ...PORTRAIT_FLAGS,
   },
 );
 const uploads = intFlag(flags, "uploads", 1);
@@ -82,6 +80,18 @@ async function bigJpeg(limit: number): Promise<Buffer> {
   return best;
 }
 
+/** Portrait as built, on `dataDir`, with the settings under test. */
+const start = (dataDir: string, publicUrl: string, port: number) =>
+  startPortrait({
+    root: portraitDir,
+    dataDir,
+    publicUrl,
+    port,
+    source: "dist",
+    logLevel: "warn",
+    env,
+  });
+
 const work = await mkdtemp(join(tmpdir(), "portrait-bench-memory-"));
 const rows: string[][] = [];
 let uploadPeak = 0;
@@ -97,15 +107,7 @@ try {
     const dataDir = join(work, "uploads");
     const { port, url: publicUrl } = await reserveUrl();
     const seeded = await seedPhotos({ dataDir, publicUrl, count: uploads, sizes: [] });
-    const server = await startPortrait({
-      root: portraitDir,
-      dataDir,
-      publicUrl,
-      port,
-      source: "dist",
-      logLevel: "warn",
-      env,
-    });
+    const server = await start(dataDir, publicUrl, port);
     try {
       const token = await seeded.issuer.mint({ app: true, roles: ["User.ReadWrite.All"] });
       const before = memoryOf(server.pid).rss;
@@ -162,15 +164,7 @@ try {
       sizes: await encodeSizes(PHONE_IMAGE),
       progressEvery: 5000,
     });
-    const server = await startPortrait({
-      root: portraitDir,
-      dataDir,
-      publicUrl,
-      port,
-      source: "dist",
-      logLevel: "warn",
-      env,
-    });
+    const server = await start(dataDir, publicUrl, port);
     try {
       const started = memoryOf(server.pid).rss;
       const token = await seeded.issuer.mint({

@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { BareResult } from "./lib/bare-pipeline.ts";
-import { envFlag, intFlag, listFlag, readFlags, stringFlag } from "./lib/cli.ts";
+import { envFlag, intFlag, listFlag, PORTRAIT_FLAGS, readFlags, stringFlag } from "./lib/cli.ts";
 import { printHeader } from "./lib/machine.ts";
 import { buildPortrait, ROOT, reserveUrl, type Source, startPortrait } from "./lib/portrait.ts";
 import { cpuSecondsOf, stopChildrenOnExit } from "./lib/processes.ts";
@@ -43,9 +43,7 @@ const flags = readFlags(
     workers: { type: "string", default: "1", help: "Portrait WORKERS" },
     "vips-threads": { type: "string", default: "", help: "libvips threads of the bare pipeline" },
     source: { type: "string", default: "dist", help: "run Portrait from dist (built) or src" },
-    "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
-    "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
-    env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,..." },
+    ...PORTRAIT_FLAGS,
   },
 );
 const image = stringFlag(flags, "image");

@@ -7,11 +7,9 @@
  *   node --import tsx bench/lib/bare-server.ts --root DIR --port N --type CONTENT-TYPE [--workers N]
  */
 import cluster from "node:cluster";
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type OutgoingHttpHeaders } from "node:http";
-import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
+import { readTree } from "./static-tree.ts";
 
 const { values } = parseArgs({
   options: {
@@ -37,27 +35,18 @@ if (workers > 1 && cluster.isPrimary) {
   });
 } else {
   const responses = new Map<string, { body: Buffer; headers: OutgoingHttpHeaders }>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else {
-        const body = readFileSync(path);
-        const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
-        responses.set(`/${relative(root, path).split(sep).join("/")}`, {
-          body,
-          headers: {
-            "content-type": values.type,
-            "content-length": body.length,
-            etag,
-            "cache-control": "private, no-cache",
-            "x-content-type-options": "nosniff",
-          },
-        });
-      }
-    }
-  };
-  walk(root);
+  for (const [path, { body, etag }] of readTree(root)) {
+    responses.set(path, {
+      body,
+      headers: {
+        "content-type": values.type,
+        "content-length": body.length,
+        etag,
+        "cache-control": "private, no-cache",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  }
   const server = createServer((request, response) => {
     const found = responses.get(request.url ?? "");
     if (!found) {

@@ -9,6 +9,20 @@ export interface FlagSpec {
 
 export type FlagValues = Record<string, string | boolean | undefined>;
 
+/** The flags of every benchmark that starts Portrait: which checkout, whether to build, env. */
+export const PORTRAIT_FLAGS: Record<string, FlagSpec> = {
+  "no-build": { type: "boolean", default: false, help: "do not run npm run build first" },
+  "portrait-dir": { type: "string", default: "", help: "run Portrait from another checkout" },
+  env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,..." },
+};
+
+/** The load settings of the GET benchmarks (autocannon). */
+export const LOAD_FLAGS: Record<string, FlagSpec> = {
+  connections: { type: "string", default: "50", help: "concurrent connections" },
+  duration: { type: "string", default: "10", help: "measured seconds per run" },
+  warmup: { type: "string", default: "3", help: "warm-up seconds before each run" },
+};
+
 /** Parses `process.argv`; prints the usage and exits on `--help` or on an unknown flag. */
 export function readFlags(usage: string, specs: Record<string, FlagSpec>): FlagValues {
   const options: Record<string, { type: "string" | "boolean"; default?: string | boolean }> = {

@@ -6,11 +6,9 @@
  *
  *   node --import tsx bench/lib/fastify-server.ts --root DIR --port N --type CONTENT-TYPE
  */
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import Fastify from "fastify";
+import { readTree } from "./static-tree.ts";
 
 const { values } = parseArgs({
   options: {
@@ -27,19 +25,7 @@ if (!root || !Number.isInteger(port)) {
   process.exit(2);
 }
 
-const responses = new Map<string, { body: Buffer; etag: string }>();
-const walk = (dir: string) => {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) walk(path);
-    else {
-      const body = readFileSync(path);
-      const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
-      responses.set(`/${relative(root, path).split(sep).join("/")}`, { body, etag });
-    }
-  }
-};
-walk(root);
+const responses = readTree(root);
 
 const app = Fastify({ logger: false });
 app.get("/*", (request, reply) => {

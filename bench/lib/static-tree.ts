@@ -3,8 +3,31 @@
  * once and its body written to a file at that path, for nginx to serve from disk and the bare
  * server from memory.
  */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
+
+/**
+ * Every file under `root`, by its URL path (`/v1.0/...`), with its bytes and an entity tag as
+ * Portrait computes them: what the in-memory baselines serve.
+ */
+export function readTree(root: string): Map<string, { body: Buffer; etag: string }> {
+  const files = new Map<string, { body: Buffer; etag: string }>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const body = readFileSync(path);
+        const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+        files.set(`/${relative(root, path).split(sep).join("/")}`, { body, etag });
+      }
+    }
+  };
+  walk(root);
+  return files;
+}
 
 export interface PathRequest {
   path: string;

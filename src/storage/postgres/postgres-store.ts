@@ -15,20 +15,19 @@ import type {
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { fromSizeInfoJoinRow, type SizeInfoJoinRow } from "../size-info-row.ts";
 import { describeTarget, withStartupRetries } from "./connect.ts";
 import { isConnectionFailure, toStoreFailure, violatedUniqueConstraint } from "./failures.ts";
 import { migrate } from "./migrations.ts";
 import { createPool, inTransaction, withClient } from "./pool.ts";
 import {
   fromRow,
-  fromSizeInfoJoinRow,
   fromSizeInfoRow,
   fromSizeRow,
   listQuery,
   type ObjectRow,
   objectParams,
   PRIMARY_KEY,
-  type SizeInfoJoinRow,
   type SizeRow,
   SQL,
   sizesParams,

@@ -147,11 +147,3 @@ export function fromSizeRow(row: SizeRow): StoredSize {
 export function fromSizeInfoRow(row: SizeInfo): SizeInfo {
   return { edge: row.edge, etag: row.etag, length: row.length };
 }
-
-/** A row of `getSizeInfo`: every column null when the object has no such size. */
-export type SizeInfoJoinRow = { [K in keyof SizeInfo]: SizeInfo[K] | null };
-
-export function fromSizeInfoJoinRow(row: SizeInfoJoinRow): SizeInfo | undefined {
-  const { edge, etag, length } = row;
-  return edge === null || etag === null || length === null ? undefined : { edge, etag, length };
-}

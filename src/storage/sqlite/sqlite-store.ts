@@ -14,17 +14,12 @@ import type {
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { fromSizeInfoJoinRow } from "../size-info-row.ts";
 import { watchCommits } from "./commit-watch.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { guarded } from "./failures.ts";
 import { createReadCache } from "./read-cache.ts";
-import {
-  fromRow,
-  fromSizeInfoJoinRow,
-  prepareStatements,
-  type Statements,
-  toParams,
-} from "./statements.ts";
+import { fromRow, prepareStatements, type Statements, toParams } from "./statements.ts";
 
 const OK: WriteResult = { ok: true };
 

@@ -1,6 +1,7 @@
 /** Every SQL statement of the SQLite store, prepared once per connection. */
 import type Database from "better-sqlite3";
-import type { DirectoryObject, ObjectKind, SizeInfo } from "../../photos/store.ts";
+import type { DirectoryObject, ObjectKind } from "../../photos/store.ts";
+import type { SizeInfoJoinRow } from "../size-info-row.ts";
 
 export interface ObjectRow {
   tenant_id: string;
@@ -50,7 +51,6 @@ interface SizeInfoRow {
   etag: string;
   length: number;
 }
-export type SizeInfoJoinRow = { [K in keyof SizeInfoRow]: SizeInfoRow[K] | null };
 
 const COLUMNS = "tenant_id, id, kind, owner_id, parent_id, unique_key, data";
 
@@ -172,9 +172,4 @@ export function fromRow(row: ObjectRow): DirectoryObject {
     uniqueKey: row.unique_key,
     data: JSON.parse(row.data) as Record<string, unknown>,
   };
-}
-
-export function fromSizeInfoJoinRow(row: SizeInfoJoinRow): SizeInfo | undefined {
-  const { edge, etag, length } = row;
-  return edge === null || etag === null || length === null ? undefined : { edge, etag, length };
 }
