@@ -2,7 +2,13 @@
  * Graph's profilePhoto URLs: `photo`, `photo/$value`, `photos`, `photos/{size}` and
  * `photos/{size}/$value` below every owner prefix, with the methods the contract allows.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HTTPMethods,
+  preParsingHookHandler,
+} from "fastify";
 import type { Access } from "../auth/permissions.ts";
 import { GraphError } from "../errors.ts";
 import type { PhotoOwner } from "../photos/photo-owner.ts";
@@ -96,6 +102,18 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       return reply.code(target.kind === "team" ? 204 : 200).send();
     };
 
+  // Runs before the body is read: an upload the image work would refuse now gets its 503 at
+  // once, and Node discards the rest of the body instead of Fastify buffering it.
+  const admitUpload: preParsingHookHandler = (request, _reply, payload, done) => {
+    try {
+      if (request.method === "PUT" || request.method === "PATCH") photos.admitUpload();
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done(null, payload);
+  };
+
   const size = (request: FastifyRequest): number => {
     const label = parseSizeLabel((request.params as Params).size ?? "");
     if (label.kind === "malformed") {
@@ -112,18 +130,23 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
         return applySelect(entity(route, request, largest, "/photo/$entity"), select);
       },
     });
-    register(app, `${route.prefix}/photo/$value`, {
-      GET: async (request, reply) =>
-        sendBytes(request, reply, await owner(route, request, "read", LARGEST)),
-      PUT: upload(route),
-      PATCH: upload(route),
-      ...(route.deletable && {
-        DELETE: async (request: FastifyRequest, reply: FastifyReply) => {
-          await photos.remove(await owner(route, request, "write"), readIfMatch(request));
-          return reply.code(204).send();
-        },
-      }),
-    });
+    register(
+      app,
+      `${route.prefix}/photo/$value`,
+      {
+        GET: async (request, reply) =>
+          sendBytes(request, reply, await owner(route, request, "read", LARGEST)),
+        PUT: upload(route),
+        PATCH: upload(route),
+        ...(route.deletable && {
+          DELETE: async (request: FastifyRequest, reply: FastifyReply) => {
+            await photos.remove(await owner(route, request, "write"), readIfMatch(request));
+            return reply.code(204).send();
+          },
+        }),
+      },
+      admitUpload,
+    );
 
     if (!route.hasCollection) {
       for (const tail of ["/photos", "/photos/:size", "/photos/:size/$value"]) {
@@ -179,10 +202,16 @@ function sizeEntity(size: SizeInfo) {
 }
 
 /** One URL, every method: the table's handlers, and 405 for the rest. */
-function register(app: FastifyInstance, url: string, table: MethodTable): void {
+function register(
+  app: FastifyInstance,
+  url: string,
+  table: MethodTable,
+  preParsing?: preParsingHookHandler,
+): void {
   app.route({
     method: METHODS,
     url,
+    ...(preParsing && { preParsing }),
     handler: async (request, reply) => {
       // HEAD is answered like GET; Fastify drops the body.
       const method = request.method === "HEAD" ? "GET" : request.method;

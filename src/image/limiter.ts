@@ -12,6 +12,8 @@ export interface LimiterOptions {
 
 export interface Limiter {
   run<T>(task: () => Promise<T>): Promise<T>;
+  /** Throws the refusal `run` would give a task arriving now, so callers can refuse early. */
+  refuseIfFull(): void;
   stats(): { active: number; queued: number };
 }
 
@@ -34,20 +36,14 @@ export function createLimiter(options: LimiterOptions): Limiter {
     else active--;
   };
 
+  const full = (): boolean => active >= concurrency && waiting.length >= queueLimit;
+
   const acquire = (): Promise<void> => {
     if (active < concurrency) {
       active++;
       return Promise.resolve();
     }
-    if (waiting.length >= queueLimit) {
-      return Promise.reject(
-        new GraphError(
-          "serviceNotAvailable",
-          "The image processor is busy. Retry the upload in a moment.",
-          { retryAfter: 1 },
-        ),
-      );
-    }
+    if (full()) return Promise.reject(busy());
     // The slot passes directly from the releasing task, so `active` is unchanged.
     return new Promise<void>((resolve) => waiting.push(resolve));
   };
@@ -61,6 +57,17 @@ export function createLimiter(options: LimiterOptions): Limiter {
         release();
       }
     },
+    refuseIfFull() {
+      if (full()) throw busy();
+    },
     stats: () => ({ active, queued: waiting.length }),
   };
+}
+
+function busy(): GraphError {
+  return new GraphError(
+    "serviceNotAvailable",
+    "The image processor is busy. Retry the upload in a moment.",
+    { retryAfter: 1 },
+  );
 }

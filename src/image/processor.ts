@@ -42,6 +42,8 @@ export interface ImageProcessor {
     bytes: Uint8Array,
     edgesFor: (shortSide: number) => readonly number[],
   ): Promise<SquareImage[]>;
+  /** Throws 503 `serviceNotAvailable` when an image arriving now would be refused. */
+  refuseIfFull(): void;
   stats(): { active: number; queued: number };
 }
 
@@ -60,6 +62,7 @@ export function createImageProcessor(limits: ImageLimits): ImageProcessor {
       assertEndMarker(format, bytes);
       return limiter.run(() => processImage(bytes, format, edgesFor, limits.maxInputPixels));
     },
+    refuseIfFull: () => limiter.refuseIfFull(),
     stats: () => limiter.stats(),
   };
 }

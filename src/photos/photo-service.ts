@@ -15,6 +15,8 @@ export interface ImageNormalizer {
     bytes: Uint8Array,
     edgesFor: (shortSide: number) => readonly number[],
   ): Promise<{ edge: number; bytes: Uint8Array }[]>;
+  /** Throws when an image arriving now would be refused (all workers busy, queue full). */
+  refuseIfFull(): void;
 }
 
 /** An `If-Match` precondition: the entity tags the client accepts, or `*` for any photo. */
@@ -76,6 +78,15 @@ export function createPhotoService(deps: {
   return {
     sizes,
     size,
+
+    /**
+     * Refuses an upload before its body is read when the image work could not take it now:
+     * a saturated server answers at once instead of receiving megabytes it would refuse.
+     * `upload` still decides for the uploads this lets through.
+     */
+    admitUpload(): void {
+      images.refuseIfFull();
+    },
 
     /** Validates and normalises the upload, then replaces every size of the photo at once. */
     async upload(owner: PhotoOwner, body: Uint8Array, precondition?: Precondition): Promise<void> {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { makeJpeg } from "../helpers/images.ts";
+import { openRaw, type RawResponse, requestHead } from "../helpers/raw-http.ts";
 import { startService, type TestService } from "../helpers/service.ts";
 
 const BURST = 12;
@@ -91,5 +92,70 @@ describe("uploads beyond the image queue", { timeout: 120_000 }, () => {
       const retried = await put(userId, large);
       assert.equal(retried.status, 200, await retried.text());
     }
+  });
+});
+
+describe("an upload arriving while the image work is full", { timeout: 120_000 }, () => {
+  let service: TestService;
+  let port: number;
+  let auth: { authorization: string };
+
+  before(async () => {
+    service = await startService({ IMAGE_CONCURRENCY: "1", IMAGE_QUEUE_LIMIT: "0" });
+    await service.app.listen({ host: "127.0.0.1", port: 0 });
+    port = (service.app.server.address() as AddressInfo).port;
+    auth = { authorization: `Bearer ${await service.appToken()}` };
+  });
+  after(async () => {
+    await service?.close();
+  });
+
+  const activeImageJobs = async (): Promise<number> => {
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    return Number(/portrait_image_jobs\{state="active"\} (\d+)/.exec(metrics)?.[1]);
+  };
+
+  test("gets its 503 before its body is sent, and nothing is stored", async () => {
+    const busyUser = await service.createUser("busy@portrait.test");
+    const refusedUser = await service.createUser("refused@portrait.test");
+    const heavy = await makeJpeg(6000, 4000);
+    const declared = 4 * 1024 * 1024;
+    let refused: RawResponse | undefined;
+    // The refusal needs the one image worker busy when the head arrives; if the heavy upload
+    // finishes first, the head just waits for its body, so try again.
+    for (let attempt = 0; attempt < 5 && !refused; attempt++) {
+      const working = fetch(`http://127.0.0.1:${port}/v1.0/users/${busyUser}/photo/$value`, {
+        method: "PUT",
+        headers: { ...auth, "content-type": "image/jpeg" },
+        body: heavy,
+      });
+      while ((await activeImageJobs()) === 0) await new Promise((r) => setTimeout(r, 2));
+      const raw = await openRaw(port);
+      await raw.write(
+        requestHead("PUT", `/v1.0/users/${refusedUser}/photo/$value`, port, {
+          ...auth,
+          "content-type": "image/jpeg",
+          "content-length": declared,
+        }),
+      );
+      // A first slice of the body only: the rest is never sent.
+      await raw.write(heavy.subarray(0, 64 * 1024));
+      const answer = await Promise.race([
+        raw.response,
+        working.then(() => new Promise<undefined>((r) => setTimeout(r, 500, undefined))),
+      ]);
+      raw.destroy();
+      assert.equal((await working).status, 200);
+      if (answer) refused = answer;
+    }
+    assert.ok(refused, "an upload head arriving while the worker was busy got an answer");
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers["retry-after"], "1");
+    assert.equal(JSON.parse(refused.body.toString()).error.code, "serviceNotAvailable");
+
+    const none = await fetch(`http://127.0.0.1:${port}/v1.0/users/${refusedUser}/photo`, {
+      headers: auth,
+    });
+    assert.equal(none.status, 404);
   });
 });

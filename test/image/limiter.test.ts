@@ -38,6 +38,24 @@ test("runs at most `concurrency` tasks and starts waiting ones in FIFO order", a
   assert.deepEqual(limiter.stats(), { active: 0, queued: 0 });
 });
 
+test("refuseIfFull throws exactly when run would refuse", async () => {
+  const limiter = createLimiter({ concurrency: 1, queueLimit: 1 });
+  const started: string[] = [];
+  const first = gate(started, "first");
+  const second = gate(started, "second");
+  limiter.refuseIfFull();
+  const running = limiter.run(first.task);
+  limiter.refuseIfFull();
+  const waiting = limiter.run(second.task);
+  assert.throws(() => limiter.refuseIfFull(), graphError("serviceNotAvailable", /busy/));
+  first.finish();
+  await running;
+  limiter.refuseIfFull();
+  second.finish();
+  await waiting;
+  assert.deepEqual(limiter.stats(), { active: 0, queued: 0 });
+});
+
 test("refuses at once with 503 serviceNotAvailable and Retry-After 1 when the queue is full", async () => {
   const limiter = createLimiter({ concurrency: 1, queueLimit: 1 });
   const started: string[] = [];
