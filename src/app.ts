@@ -9,10 +9,11 @@ import { createContactDirectory } from "./directory/contacts.ts";
 import { createGroupDirectory } from "./directory/groups.ts";
 import { createUserDirectory } from "./directory/users.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
-import { clientErrorHandler, trackPendingResponses } from "./http/client-error.ts";
+import { clientErrorHandler } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
 import { registerErrorRenderer } from "./http/error-renderer.ts";
 import { healthRoutes } from "./http/health-routes.ts";
+import { trackResponses } from "./http/in-flight.ts";
 import { registerMetrics } from "./http/metrics.ts";
 import { registerNotFound } from "./http/not-found.ts";
 import { photoRoutes } from "./http/photo-routes.ts";
@@ -56,7 +57,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     ...serverOptions(config.server, parts.tls),
   }) as FastifyInstance;
   capConnections(app.server, config.server);
-  trackPendingResponses(app.server);
+  trackResponses(app.server);
 
   registerRequestContext(app);
   registerErrorRenderer(app, config);

@@ -2,12 +2,12 @@
  * Process lifecycle: read the configuration, assemble the parts, listen, and shut down
  * gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the store).
  */
-import type { ServerResponse } from "node:http";
 import { pathToFileURL } from "node:url";
 import { buildApp } from "./app.ts";
 import { assemble } from "./assemble.ts";
 import { isClusterWorker, runPrimary } from "./cluster.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { unsentResponses } from "./http/in-flight.ts";
 
 export const SERVE_HELP = `Usage: portrait serve   (or: npm start)
 
@@ -43,22 +43,14 @@ export async function runServer(config: Readonly<Config>): Promise<void> {
     );
   }
 
-  // Answers still to be written when shutdown starts close their connection: an idle keep-alive
-  // connection would otherwise hold the process until its idle timeout, past the grace period.
-  const unanswered = new Set<ServerResponse>();
-  app.server.on("request", (_request, response: ServerResponse) => {
-    unanswered.add(response);
-    response.once("close", () => unanswered.delete(response));
-  });
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, "Shutting down: finishing in-flight requests");
-    for (const response of unanswered) {
-      if (!response.headersSent) response.shouldKeepAlive = false;
-    }
+    // Answers still to be written close their connection: an idle keep-alive connection would
+    // otherwise hold the process until its idle timeout, past the grace period.
+    for (const response of unsentResponses(app.server)) response.shouldKeepAlive = false;
     const timer = setTimeout(() => {
       app.log.error({ graceMs: config.shutdownGraceMs }, "Shutdown grace period exceeded");
       process.exit(1);

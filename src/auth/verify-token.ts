@@ -58,7 +58,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const { keys, userClaim } = options;
   const now = options.currentDate ?? (() => new Date());
   const maxEntries = options.cacheMaxEntries ?? 10_000;
-  const verified = new Map<string, Principal>();
+  // Keyed by the token's last characters (its signature), with the whole token kept to compare:
+  // a fresh header string must be hashed to be looked up, and hashing 27 characters instead of
+  // the whole token is a measurable part of a cached request. Equal keys of different tokens
+  // only miss (and the newer token, once verified, takes the entry).
+  const verified = new Map<string, { token: string; principal: Principal }>();
 
   const check = async (token: string, at: Date): Promise<Principal> => {
     const verifyOptions: JWTVerifyOptions = {
@@ -91,9 +95,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 
   const cached = (token: string, at: Date): Principal | undefined => {
-    const principal = verified.get(token);
-    if (principal === undefined || principal.expiresAt * 1000 > at.getTime()) return principal;
-    verified.delete(token);
+    const key = cacheKey(token);
+    const entry = verified.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
+    if (entry.principal.expiresAt * 1000 > at.getTime()) return entry.principal;
+    verified.delete(key);
     return undefined;
   };
 
@@ -110,15 +116,23 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw toGraphError(error);
       }
       if (maxEntries > 0 && principal.expiresAt * 1000 > at.getTime()) {
-        if (verified.size >= maxEntries) {
+        const key = cacheKey(token);
+        if (verified.size >= maxEntries && !verified.has(key)) {
           const oldest = verified.keys().next();
           if (!oldest.done) verified.delete(oldest.value);
         }
-        verified.set(token, principal);
+        verified.set(key, { token, principal });
       }
       return principal;
     },
   };
+}
+
+/** Characters of a token's end (its signature, base64url) that key the verified-token cache. */
+const CACHE_KEY_CHARS = 27;
+
+function cacheKey(token: string): string {
+  return token.length > CACHE_KEY_CHARS ? token.slice(-CACHE_KEY_CHARS) : token;
 }
 
 /**

@@ -3,23 +3,9 @@
  * Content-Length, a request timeout) never reach a route; Node reports them on the socket.
  * They still get Graph's error body and request ids.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { owedResponse } from "./in-flight.ts";
 import { newRequestId } from "./request-context.ts";
-
-/** The request still being answered on a connection, if any. */
-const pending = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
-
-/** Lets the handler below know which connections still owe an answer. */
-export function trackPendingResponses(server: Server): void {
-  server.on("request", (request, response: ServerResponse) => {
-    const socket = request.socket;
-    pending.set(socket, { request, response });
-    response.once("close", () => {
-      if (pending.get(socket)?.response === response) pending.delete(socket);
-    });
-  });
-}
 
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) {
@@ -28,9 +14,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   }
   // Junk after a complete request: the request that was read still gets its own answer (the
   // client must learn whether its upload was stored), then the connection closes.
-  const owed = pending.get(socket);
-  if (owed?.request.complete && !owed.response.writableEnded) {
-    owed.response.shouldKeepAlive = false;
+  const owed = owedResponse(socket);
+  if (owed?.req.complete) {
+    owed.shouldKeepAlive = false;
     return;
   }
   const timeout = error.code === "ERR_HTTP_REQUEST_TIMEOUT";

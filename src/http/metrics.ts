@@ -9,13 +9,18 @@ export function registerMetrics(
   app: FastifyInstance,
   imageStats: () => { active: number; queued: number },
 ): Metrics {
-  const responses = new Map<string, number>();
+  /** Counts by method, then status: no label string is built per response. */
+  const responses = new Map<string, Map<number, number>>();
   let durationSum = 0;
   let durationCount = 0;
 
   app.addHook("onResponse", (request, reply, done) => {
-    const key = `method="${request.method}",status="${reply.statusCode}"`;
-    responses.set(key, (responses.get(key) ?? 0) + 1);
+    let byStatus = responses.get(request.method);
+    if (!byStatus) {
+      byStatus = new Map();
+      responses.set(request.method, byStatus);
+    }
+    byStatus.set(reply.statusCode, (byStatus.get(reply.statusCode) ?? 0) + 1);
     durationSum += reply.elapsedTime / 1000;
     durationCount += 1;
     done();
@@ -28,8 +33,11 @@ export function registerMetrics(
       const lines = [
         "# HELP portrait_http_responses_total HTTP responses by method and status.",
         "# TYPE portrait_http_responses_total counter",
-        ...[...responses].map(
-          ([labels, count]) => `portrait_http_responses_total{${labels}} ${count}`,
+        ...[...responses].flatMap(([method, byStatus]) =>
+          [...byStatus].map(
+            ([status, count]) =>
+              `portrait_http_responses_total{method="${method}",status="${status}"} ${count}`,
+          ),
         ),
         "# HELP portrait_http_response_seconds Time to respond.",
         "# TYPE portrait_http_response_seconds summary",

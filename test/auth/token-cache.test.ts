@@ -75,6 +75,22 @@ describe("createTokenVerifier: the verified-token cache", () => {
     assert.equal(v.cached(token), undefined, "not once expired");
   });
 
+  test("another token ending in a verified token's signature is checked in full and refused", async () => {
+    const counter = counting(createLocalKeySource({ keys: [es.jwk] }));
+    const v = verifier({ keys: counter.keys });
+    const token = await sign(es, delegatedClaims());
+    const principal = await v.verify(token);
+    const [header, , signature] = token.split(".");
+    const forgedPayload = Buffer.from(
+      JSON.stringify(delegatedClaims({ oid: "00000000-0000-0000-0000-0000000000ff" })),
+    ).toString("base64url");
+    const forged = `${header}.${forgedPayload}.${signature}`;
+    assert.equal(v.cached(forged), undefined);
+    await assertUnauthorized(v.verify(forged));
+    assert.equal(counter.calls(), 2, "the forged token went through the full check");
+    assert.equal(v.cached(token), principal, "the verified token is still known");
+  });
+
   test("an expired token is not served from the cache", async () => {
     const counter = counting(createLocalKeySource({ keys: [es.jwk] }));
     let clock = new Date();
