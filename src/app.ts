@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { createContactDirectory } from "./directory/contacts.ts";
 import { createGroupDirectory } from "./directory/groups.ts";
 import { createUserDirectory } from "./directory/users.ts";
+import { registerAccessLog } from "./http/access-log.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
@@ -42,6 +43,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const { config, store, images, verifier } = parts;
   const app = Fastify({
     logger: parts.logger ?? { level: config.logLevel },
+    // One line per request instead of two (http/access-log.ts).
+    disableRequestLogging: true,
     genReqId: newRequestId,
     requestIdHeader: false,
     routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: false },
@@ -60,6 +63,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   trackResponses(app.server);
 
   registerRequestContext(app);
+  registerAccessLog(app);
   registerErrorRenderer(app, config);
   const metrics = registerMetrics(app, () => images.stats());
 

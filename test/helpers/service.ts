@@ -52,7 +52,10 @@ function storeEnv(): Record<string, string> {
 }
 
 /** Environment for the service; DATA_DIR is always a fresh temporary directory. */
-export async function startService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startService(
+  env: Record<string, string> = {},
+  options: { logStream?: { write(line: string): void } } = {},
+): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), "portrait-test-"));
   const store = storeEnv();
   const config = loadConfig({
@@ -82,7 +85,10 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
   }
   const issuer = assembly.devIssuer;
   if (!issuer) throw new Error("tests expect the development issuer");
-  const app = await buildApp(assembly.parts);
+  const app = await buildApp({
+    ...assembly.parts,
+    ...(options.logStream && { logger: { level: config.logLevel, stream: options.logStream } }),
+  });
   const service: TestService = {
     app,
     config,
