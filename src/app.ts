@@ -2,7 +2,7 @@
  * Builds the Fastify application from its parts. Never listens: `main.ts` does that, tests use
  * `inject()` or listen on port 0 themselves.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { TokenVerifier } from "./auth/verify-token.ts";
 import type { Config } from "./config.ts";
 import { createContactDirectory } from "./directory/contacts.ts";
@@ -43,8 +43,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const { config, store, images, verifier } = parts;
   const app = Fastify({
     logger: parts.logger ?? { level: config.logLevel },
-    // One line per request instead of two (http/access-log.ts).
-    disableRequestLogging: true,
+    // Fastify's two lines per request are off; http/access-log.ts writes one.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: newRequestId,
     requestIdHeader: false,
     routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: false },
