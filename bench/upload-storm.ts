@@ -27,7 +27,7 @@ a storm of concurrent uploads of the phone photos (read from --images at run tim
   --rest-seconds N        length of the measurement at rest (default 10)
   --uploads N             uploads in the storm (default 200)
   --upload-concurrency N  parallel upload clients (default 16)
-  --image-concurrency N   IMAGE_CONCURRENCY of the server (default: the server's, CPU count)
+  --image-concurrency N   IMAGE_CONCURRENCY of the server (default: the server's own, CPU count - 1)
   --queue-limit N         IMAGE_QUEUE_LIMIT of the server (default 4)
   --images DIR            JPEGs to upload (default /work/shared/images/phone)
   --max-seconds N         hard stop for the whole run (default 300)

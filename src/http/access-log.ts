@@ -1,7 +1,8 @@
 /**
  * One access-log line per request, at `info`, written when the response is sent: request id
- * (`reqId`), `method`, `url`, `remoteAddress`, `statusCode` and `responseTime` (ms). Fastify's own request logging (a line when
- * the request arrives and another when it ends) is off: one line says the same at half the cost.
+ * (`reqId`), `method`, `url`, `remoteAddress`, `statusCode` and `responseTime` (ms). Fastify's
+ * own request logging (a line when the request arrives, another when it ends) is off: one line
+ * says the same for less.
  */
 import type { FastifyInstance } from "fastify";
 
