@@ -124,12 +124,17 @@ describe("an upload arriving while the image work is full", { timeout: 120_000 }
     // The refusal needs the one image worker busy when the head arrives; if the heavy upload
     // finishes first, the head just waits for its body, so try again.
     for (let attempt = 0; attempt < 5 && !refused; attempt++) {
+      let settled = false;
       const working = fetch(`http://127.0.0.1:${port}/v1.0/users/${busyUser}/photo/$value`, {
         method: "PUT",
         headers: { ...auth, "content-type": "image/jpeg" },
         body: heavy,
+      }).finally(() => {
+        settled = true;
       });
-      while ((await activeImageJobs()) === 0) await new Promise((r) => setTimeout(r, 2));
+      while (!settled && (await activeImageJobs()) === 0) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
       const raw = await openRaw(port);
       await raw.write(
         requestHead("PUT", `/v1.0/users/${refusedUser}/photo/$value`, port, {
