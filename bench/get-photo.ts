@@ -20,6 +20,16 @@ import {
 } from "./lib/cli.ts";
 import { chooseEndpoints } from "./lib/endpoints.ts";
 import {
+  callgrindAvailable,
+  callgrindPrefix,
+  countInstructions,
+  describeInstructions,
+  INSTRUCTION_SETTINGS,
+  type InstructionResult,
+  instructionRows,
+  printInstructions,
+} from "./lib/instructions.ts";
+import {
   describeLoad,
   LOAD_GENERATOR,
   type LoadResult,
@@ -85,6 +95,11 @@ const flags = readFlags(
     },
     ...PORTRAIT_FLAGS,
     "cpu-prof": { type: "string", default: "", help: "write V8 CPU profiles of Portrait into DIR" },
+    instructions: {
+      type: "boolean",
+      default: false,
+      help: "count instructions per request under valgrind (callgrind) instead of load: bare, fastify, portrait, compare; one process each",
+    },
   },
 );
 const endpoints = chooseEndpoints(listFlag(flags, "endpoint"));
@@ -105,6 +120,16 @@ const extraEnv = envFlag(flags, "env");
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
 const compareDir = stringFlag(flags, "compare") && resolve(stringFlag(flags, "compare"));
 if (compareDir) servers.add("compare");
+const instructions = flags.instructions === true;
+if (instructions) {
+  if (workers !== 1) throw new Error("--instructions counts one process: use --workers 1");
+  if (!callgrindAvailable()) {
+    console.error("--instructions needs valgrind (apt-get install valgrind)");
+    process.exit(1);
+  }
+  // nginx forks its workers, and its cost is not the question here.
+  servers.delete("nginx");
+}
 const nginx = servers.has("nginx") ? findNginx() : undefined;
 const baselines = (["nginx", "bare", "fastify"] as const).filter((name) => servers.has(name));
 const cpuProfDir = stringFlag(flags, "cpu-prof") && resolve(stringFlag(flags, "cpu-prof"));
@@ -115,8 +140,11 @@ const describePortrait = (dir: string) =>
   `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workers}, LOG_LEVEL=${logLevel}` +
   `${Object.keys(extraEnv).length ? `, ${listFlag(flags, "env").join(", ")}` : ""}`;
 printHeader("Portrait GET benchmark (issue items 1 and 2)", {
-  "load generator": LOAD_GENERATOR,
-  load: describeLoad(load),
+  ...(instructions
+    ? {
+        counting: `valgrind's callgrind; ${describeInstructions(INSTRUCTION_SETTINGS)}`,
+      }
+    : { "load generator": LOAD_GENERATOR, load: describeLoad(load) }),
   endpoints: endpoints.map(([name]) => name).join(", "),
   users: `${userCount} users with a photo, requested in turn from a per-connection offset`,
   tokens: `${tokenCount} delegated tokens (User.ReadBasic.All), one per request in turn`,
@@ -167,6 +195,7 @@ try {
       logLevel,
       env: { WORKERS: String(workers), ...extraEnv },
       ...(cpuProfDir && { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] }),
+      ...(instructions && { prefix: callgrindPrefix(work) }),
     });
     started.push(server);
     portraits.set(name, server);
@@ -199,10 +228,24 @@ try {
       fetched,
       workers,
       workDir: work,
+      ...(instructions && { prefix: callgrindPrefix(work) }),
     });
     const targets = new Map<ServerName, { url: string; pid: number }>([...local, ...portraits]);
 
     console.log(`## ${endpoint.title}\n`);
+    if (instructions) {
+      const counted = new Map<ServerName, InstructionResult>();
+      for (const server of ORDER) {
+        const target = targets.get(server);
+        if (!target || !measured(server)) continue;
+        const args = [target.pid, target.url, requests, INSTRUCTION_SETTINGS, work] as const;
+        counted.set(server, await countInstructions(...args));
+      }
+      for (const server of local.values()) await server.stop();
+      summary.push(...instructionRows(name, counted));
+      printInstructions(counted);
+      continue;
+    }
     const runs = new Map<ServerName, LoadResult[]>();
     for (let r = 0; r < rounds; r++) {
       for (const server of ORDER) {
@@ -272,7 +315,9 @@ try {
   if (summary.length > 0) {
     console.log("## Summary (Portrait)\n");
     printTable(
-      ["endpoint", "req/s", "vs bare", "vs nginx", "p99 ms", "CPU µs/req", "vs compare"],
+      instructions
+        ? ["endpoint", "instructions/request", "x bare", "x fastify", "x compare"]
+        : ["endpoint", "req/s", "vs bare", "vs nginx", "p99 ms", "CPU µs/req", "vs compare"],
       summary,
     );
   }

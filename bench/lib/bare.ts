@@ -13,10 +13,14 @@ export async function startBareServer(options: {
   workDir: string;
   /** A path it serves, polled until it answers. */
   probe: string;
+  /** A command that runs Node, e.g. valgrind and its options (`instructions.ts`). */
+  prefix?: string[];
 }): Promise<Started & { url: string }> {
+  const [command = process.execPath, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
   const started = startProcess(
-    process.execPath,
+    command,
     [
+      ...prefixArgs,
       "--import",
       "tsx",
       join(ROOT, "bench/lib", options.script ?? "bare-server.ts"),
@@ -33,6 +37,7 @@ export async function startBareServer(options: {
     { cwd: ROOT, env: { ...process.env, NODE_ENV: "production" } },
   );
   const url = `http://127.0.0.1:${options.port}`;
-  await waitForHttp(`${url}${options.probe}`, started);
+  // Under valgrind a start takes tens of seconds.
+  await waitForHttp(`${url}${options.probe}`, started, options.prefix ? 300_000 : undefined);
   return { ...started, url };
 }

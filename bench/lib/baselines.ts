@@ -24,6 +24,8 @@ export async function startBaselines(options: {
   fetched: Fetched;
   workers: number;
   workDir: string;
+  /** A command that runs Node for the Node baselines (`instructions.ts`). */
+  prefix?: string[];
 }): Promise<Map<BaselineName, Baseline>> {
   const { root, fetched, workers, workDir } = options;
   const started = new Map<BaselineName, Baseline>();
@@ -59,6 +61,7 @@ export async function startBaselines(options: {
             workers,
             workDir,
             probe,
+            ...(options.prefix && { prefix: options.prefix }),
           }),
         );
       }

@@ -35,6 +35,8 @@ export interface PortraitOptions {
   nodeArgs?: string[];
   /** Another checkout of Portrait to run instead of this one (to compare versions). */
   root?: string;
+  /** A command that runs Node, e.g. valgrind and its options (`instructions.ts`). */
+  prefix?: string[];
 }
 
 export interface PortraitServer extends Started {
@@ -64,13 +66,15 @@ export async function startPortrait(options: PortraitOptions): Promise<PortraitS
     ...options.env,
   });
   const entry = options.source === "dist" ? ["dist/main.js"] : ["--import", "tsx", "src/main.ts"];
+  const [command = process.execPath, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
   const started = startProcess(
-    process.execPath,
-    [...(options.nodeArgs ?? []), ...entry],
+    command,
+    [...prefixArgs, ...(options.nodeArgs ?? []), ...entry],
     join(options.dataDir, "server.log"),
     { cwd: options.root ?? ROOT, env },
   );
   const url = `http://127.0.0.1:${options.port}`;
-  await waitForHttp(`${url}/readyz`, started);
+  // Under valgrind a start takes tens of seconds.
+  await waitForHttp(`${url}/readyz`, started, options.prefix ? 300_000 : undefined);
   return { ...started, url };
 }
