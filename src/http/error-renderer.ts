@@ -32,7 +32,11 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
       `Bearer realm="", error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`,
     );
   }
-  if (error.code === "RequestEntityTooLarge" || error.status === 503) {
+  // A 503 sheds the connection once the request has been read. An upload refused before its
+  // body (a full image queue) keeps it: closing with the body still arriving would reset the
+  // connection under the client, which may then lose the answer; Node reads and discards the
+  // rest of the body instead, without keeping it.
+  if (error.code === "RequestEntityTooLarge" || (error.status === 503 && request.raw.complete)) {
     reply.header("connection", "close");
   }
   return reply

@@ -103,7 +103,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
     };
 
   // Runs before the body is read: an upload the image work would refuse now gets its 503 at
-  // once, and its body is never buffered (a 503 closes the connection).
+  // once, and its body is never buffered (Node reads and discards it).
   const admitUpload: preParsingHookHandler = (request, _reply, payload, done) => {
     try {
       if (request.method === "PUT" || request.method === "PATCH") photos.admitUpload();

@@ -115,7 +115,7 @@ describe("an upload arriving while the image work is full", { timeout: 120_000 }
     return Number(/portrait_image_jobs\{state="active"\} (\d+)/.exec(metrics)?.[1]);
   };
 
-  test("gets its 503 before its body is sent, and nothing is stored", async () => {
+  test("gets its 503 before its body is sent, keeps its connection, and nothing is stored", async () => {
     const busyUser = await service.createUser("busy@portrait.test");
     const refusedUser = await service.createUser("refused@portrait.test");
     const heavy = await makeJpeg(6000, 4000);
@@ -149,9 +149,15 @@ describe("an upload arriving while the image work is full", { timeout: 120_000 }
         raw.response,
         working.then(() => new Promise<undefined>((r) => setTimeout(r, 500, undefined))),
       ]);
+      if (answer) {
+        refused = answer;
+        // The connection stays open: the rest of the body is read and discarded, not reset.
+        assert.ok(await raw.write(Buffer.alloc(declared - 64 * 1024)), "the rest was accepted");
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(raw.isClosed(), false, "the connection is still open after the 503");
+      }
       raw.destroy();
       assert.equal((await working).status, 200);
-      if (answer) refused = answer;
     }
     assert.ok(refused, "an upload head arriving while the worker was busy got an answer");
     assert.equal(refused.status, 503);
