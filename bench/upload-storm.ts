@@ -30,6 +30,8 @@ a storm of concurrent uploads of the phone photos (read from --images at run tim
   --image-concurrency N   IMAGE_CONCURRENCY of the server (default: the server's own, CPU count - 1)
   --queue-limit N         IMAGE_QUEUE_LIMIT of the server (default 4)
   --images DIR            JPEGs to upload (default /work/shared/images/phone)
+  --retry-after           after a 503, a client waits its Retry-After before the next upload,
+                          as the Graph SDKs' retry handlers do (default: at once)
   --max-seconds N         hard stop for the whole run (default 300)
   --cpu-prof DIR          write a V8 CPU profile of the server into DIR
   -h, --help              this text`;
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     "queue-limit": { type: "string", default: "4" },
     images: { type: "string", default: "/work/shared/images/phone" },
     "max-seconds": { type: "string", default: "300" },
+    "retry-after": { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     queueLimit: whole("queue-limit", 0),
     images: args.images as string,
     maxSeconds: whole("max-seconds", 1),
+    retryAfter: args["retry-after"] === true,
   };
   const names = (await readdir(settings.images)).filter((name) => /\.jpe?g$/i.test(name)).sort();
   const photos = await Promise.all(names.map((name) => readFile(join(settings.images, name))));
@@ -186,7 +190,11 @@ async function main(): Promise<void> {
     const uploader = async (worker: number) => {
       for (let n = next++; n < settings.uploads; n = next++) {
         const photo = photos[n % photos.length] as Buffer;
-        uploads.push(await send(writes, "PUT", photoPath(targets[worker] as string), jpeg, photo));
+        const answer = await send(writes, "PUT", photoPath(targets[worker] as string), jpeg, photo);
+        uploads.push(answer);
+        if (settings.retryAfter && answer.status === 503 && answer.retryAfter) {
+          await delay(answer.retryAfter * 1000);
+        }
       }
     };
     let storming = true;

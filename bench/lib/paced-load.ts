@@ -10,6 +10,8 @@ export interface Timed {
   /** From the request's start until its response's last byte. */
   ms: number;
   body: Buffer;
+  /** The `Retry-After` header in seconds, when the response had one. */
+  retryAfter?: number;
 }
 
 export interface Target {
@@ -33,13 +35,15 @@ export function send(
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("error", reject);
-        response.on("end", () =>
+        response.on("end", () => {
+          const retryAfter = Number(response.headers["retry-after"]);
           resolve({
             status: response.statusCode ?? 0,
             ms: performance.now() - started,
             body: Buffer.concat(chunks),
-          }),
-        );
+            ...(retryAfter > 0 && { retryAfter }),
+          });
+        });
       },
     );
     outgoing.setTimeout(120_000, () => outgoing.destroy(new Error(`${method} ${path}: timed out`)));
