@@ -148,7 +148,9 @@ printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   endpoints: endpoints.map(([name]) => name).join(", "),
   users: `${userCount} users with a photo, requested in turn from a per-connection offset`,
   tokens: `${tokenCount} delegated tokens (User.ReadBasic.All), one per request in turn`,
-  rounds: `${rounds} per server, servers in turn (median reported)`,
+  rounds: instructions
+    ? "one count per server"
+    : `${rounds} per server, servers in turn (median reported)`,
   portrait: describePortrait(portraitDir),
   compare: compareDir ? describePortrait(compareDir) : "not measured",
   nginx: nginx
