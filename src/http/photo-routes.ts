@@ -32,6 +32,8 @@ type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown
 type MethodTable = Partial<Record<"GET" | "PUT" | "PATCH" | "DELETE", Handler>>;
 
 const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
+/** The methods that carry a photo in their body. */
+const BODY_METHODS: HTTPMethods[] = ["PUT", "PATCH"];
 const PHOTO_PROPERTIES = ["id", "width", "height"] as const;
 const PHOTO_TYPE = "microsoft.graph.profilePhoto";
 const LARGEST = { edge: undefined };
@@ -104,9 +106,9 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
 
   // Runs before the body is read: an upload the image work would refuse now gets its 503 at
   // once, and its body is never buffered (Node reads and discards it).
-  const admitUpload: preParsingHookHandler = (request, _reply, payload, done) => {
+  const admitUpload: preParsingHookHandler = (_request, _reply, payload, done) => {
     try {
-      if (request.method === "PUT" || request.method === "PATCH") photos.admitUpload();
+      photos.admitUpload();
     } catch (error) {
       done(error as Error);
       return;
@@ -201,25 +203,30 @@ function sizeEntity(size: SizeInfo) {
   };
 }
 
-/** One URL, every method: the table's handlers, and 405 for the rest. */
+/**
+ * One URL, every method: the table's handlers, and 405 for the rest. `beforeBody` runs before
+ * the body of a PUT or PATCH is read; those methods get a route of their own so that GETs do
+ * not pass through it.
+ */
 function register(
   app: FastifyInstance,
   url: string,
   table: MethodTable,
-  preParsing?: preParsingHookHandler,
+  beforeBody?: preParsingHookHandler,
 ): void {
-  app.route({
-    method: METHODS,
-    url,
-    ...(preParsing && { preParsing }),
-    handler: async (request, reply) => {
-      // HEAD is answered like GET; Fastify drops the body.
-      const method = request.method === "HEAD" ? "GET" : request.method;
-      const handler = table[method as keyof MethodTable];
-      if (!handler) {
-        throw new GraphError("MethodNotAllowed");
-      }
-      return handler(request, reply);
-    },
-  });
+  const handler: Handler = async (request, reply) => {
+    // HEAD is answered like GET; Fastify drops the body.
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    const found = table[method as keyof MethodTable];
+    if (!found) {
+      throw new GraphError("MethodNotAllowed");
+    }
+    return found(request, reply);
+  };
+  if (!beforeBody) {
+    app.route({ method: METHODS, url, handler });
+    return;
+  }
+  app.route({ method: BODY_METHODS, url, preParsing: beforeBody, handler });
+  app.route({ method: METHODS.filter((m) => !BODY_METHODS.includes(m)), url, handler });
 }

@@ -1,6 +1,6 @@
 /**
  * Tells whether another connection may have committed to a SQLite database since the last look,
- * in about a microsecond and without a transaction.
+ * with one `pread` of a few microseconds and without a transaction.
  *
  * In WAL mode every connection shares the wal-index (`<db>-shm`), whose header SQLite updates
  * before a commit returns: its first 48 bytes hold a counter incremented by every transaction
