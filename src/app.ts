@@ -2,25 +2,29 @@
  * Builds the Fastify application from its parts. Never listens: `main.ts` does that, tests use
  * `inject()` or listen on port 0 themselves.
  */
+
+import type { RequestListener } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { TokenVerifier } from "./auth/verify-token.ts";
 import type { Config } from "./config.ts";
 import { createContactDirectory } from "./directory/contacts.ts";
 import { createGroupDirectory } from "./directory/groups.ts";
 import { createUserDirectory } from "./directory/users.ts";
-import { registerAccessLog } from "./http/access-log.ts";
+import { accessLine, registerAccessLog } from "./http/access-log.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
+import { registerDraining } from "./http/draining.ts";
 import { registerErrorRenderer } from "./http/error-renderer.ts";
+import { installFastRead } from "./http/fast-read.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { trackResponses } from "./http/in-flight.ts";
-import { registerMetrics } from "./http/metrics.ts";
+import { createMetrics, registerMetrics } from "./http/metrics.ts";
 import { registerNotFound } from "./http/not-found.ts";
-import { photoRoutes } from "./http/photo-routes.ts";
+import { photoCacheControl, photoRoutes } from "./http/photo-routes.ts";
 import { createRateLimiter, registerRateLimit } from "./http/rate-limit.ts";
 import { newRequestId, registerRequestContext } from "./http/request-context.ts";
-import { capConnections, serverOptions } from "./http/server-limits.ts";
+import { createNodeServer } from "./http/server-limits.ts";
 import { type WellKnownOptions, wellKnownRoutes } from "./http/well-known-routes.ts";
 import { createByteCache } from "./photos/byte-cache.ts";
 import { createPhotoService, type ImageNormalizer } from "./photos/photo-service.ts";
@@ -41,12 +45,23 @@ export interface AppParts {
 
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const { config, store, images, verifier } = parts;
+  const photos = createPhotoService({
+    store,
+    images,
+    ...(config.photoCacheBytes > 0 && {
+      cache: createByteCache({ maxBytes: config.photoCacheBytes }),
+    }),
+  });
+  /** Fastify's listener on the server it asked `serverFactory` for. */
+  let fastifyListener: RequestListener | undefined;
   const app = Fastify({
     logger: parts.logger ?? { level: config.logLevel },
     // Fastify's two lines per request are off; http/access-log.ts writes one.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: newRequestId,
     requestIdHeader: false,
+    // Requests arriving during shutdown get Graph's 503 (http/draining.ts), not Fastify's.
+    return503OnClosing: false,
     routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: false },
     // `$value` and `$select` may arrive percent-encoded; route on their literal form.
     rewriteUrl: (request) => {
@@ -55,34 +70,45 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     },
     bodyLimit: config.maxUploadBytes,
     clientErrorHandler,
-    // Slow or stalled clients must not hold connections or memory. HTTPS when configured (the
-    // official JavaScript SDK sends tokens to https hosts only).
-    ...serverOptions(config.server, parts.tls),
+    // The Node server, made as Fastify would make it, with the limits that keep slow or stalled
+    // clients from holding connections or memory; HTTPS when configured (the official JavaScript
+    // SDK sends tokens to https hosts only). Its listener is Fastify's, later put behind the
+    // photo read fast path.
+    serverFactory: (listener) => {
+      fastifyListener = listener;
+      return createNodeServer(listener, config.server, parts.tls);
+    },
   }) as FastifyInstance;
-  capConnections(app.server, config.server);
   trackResponses(app.server);
 
   registerRequestContext(app);
+  const draining = registerDraining(app);
   registerAccessLog(app);
   registerErrorRenderer(app, config);
-  const metrics = registerMetrics(app, () => images.stats());
+  const metrics = createMetrics(() => images.stats());
+  registerMetrics(app, metrics);
 
   await app.register(healthRoutes, { store, metrics });
   if (parts.wellKnown) await app.register(wellKnownRoutes, parts.wellKnown);
 
-  const photos = createPhotoService({
-    store,
-    images,
-    ...(config.photoCacheBytes > 0 && {
-      cache: createByteCache({ maxBytes: config.photoCacheBytes }),
-    }),
-  });
   const users = createUserDirectory(store);
   const groups = createGroupDirectory(store);
   const contacts = createContactDirectory(store);
   const rateLimiter = createRateLimiter({
     limit: config.rateLimitRequests,
     windowSeconds: config.rateLimitWindowSeconds,
+  });
+
+  if (!fastifyListener) throw new Error("Fastify did not ask for its server");
+  installFastRead(app.server, fastifyListener, {
+    verifier,
+    store,
+    photos,
+    rateLimiter,
+    cacheControl: photoCacheControl(config.photoMaxAgeSeconds),
+    metrics,
+    accessLine: accessLine(app.log),
+    draining,
   });
 
   for (const prefix of ["/v1.0", "/beta"]) {

@@ -1,4 +1,5 @@
 /** Entity tags on the wire: the `ETag` header, `If-None-Match` and `If-Match`. */
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyRequest } from "fastify";
 import type { Precondition } from "../photos/photo-service.ts";
 
@@ -15,8 +16,8 @@ function tagsOf(header: string): string[] {
 }
 
 /** True when `If-None-Match` names the current tag (weak comparison) or is `*`. */
-export function notModified(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers["if-none-match"];
+export function notModified(headers: IncomingHttpHeaders, etag: string): boolean {
+  const header = headers["if-none-match"];
   if (typeof header !== "string") return false;
   const quoted = quoteEtag(etag);
   return tagsOf(header).some((tag) => tag === "*" || tag.replace(/^W\//, "") === quoted);

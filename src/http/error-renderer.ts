@@ -49,7 +49,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
         innerError: {
           date: new Date().toISOString().slice(0, 19),
           "request-id": request.id,
-          "client-request-id": clientRequestId(request),
+          "client-request-id": clientRequestId(request.headers, request.id),
         },
       },
     });

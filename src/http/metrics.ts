@@ -2,31 +2,31 @@
 import type { FastifyInstance } from "fastify";
 
 export interface Metrics {
+  /** One response sent; `fast` when the read fast path (`fast-read.ts`) sent it. */
+  record(method: string, statusCode: number, elapsedMs: number, fast?: boolean): void;
   render(): string;
 }
 
-export function registerMetrics(
-  app: FastifyInstance,
-  imageStats: () => { active: number; queued: number },
-): Metrics {
+export function createMetrics(imageStats: () => { active: number; queued: number }): Metrics {
   /** Counts by method, then status: no label string is built per response. */
   const responses = new Map<string, Map<number, number>>();
+  let fastResponses = 0;
   let durationSum = 0;
   let durationCount = 0;
 
-  app.addHook("onResponse", (request, reply, done) => {
-    let byStatus = responses.get(request.method);
-    if (!byStatus) {
-      byStatus = new Map();
-      responses.set(request.method, byStatus);
-    }
-    byStatus.set(reply.statusCode, (byStatus.get(reply.statusCode) ?? 0) + 1);
-    durationSum += reply.elapsedTime / 1000;
-    durationCount += 1;
-    done();
-  });
-
   return {
+    record(method, statusCode, elapsedMs, fast = false) {
+      let byStatus = responses.get(method);
+      if (!byStatus) {
+        byStatus = new Map();
+        responses.set(method, byStatus);
+      }
+      byStatus.set(statusCode, (byStatus.get(statusCode) ?? 0) + 1);
+      if (fast) fastResponses += 1;
+      durationSum += elapsedMs / 1000;
+      durationCount += 1;
+    },
+
     render() {
       const memory = process.memoryUsage();
       const images = imageStats();
@@ -39,6 +39,9 @@ export function registerMetrics(
               `portrait_http_responses_total{method="${method}",status="${status}"} ${count}`,
           ),
         ),
+        "# HELP portrait_http_fast_path_responses_total Responses sent by the photo read fast path (also counted above).",
+        "# TYPE portrait_http_fast_path_responses_total counter",
+        `portrait_http_fast_path_responses_total ${fastResponses}`,
         "# HELP portrait_http_response_seconds Time to respond.",
         "# TYPE portrait_http_response_seconds summary",
         `portrait_http_response_seconds_sum ${durationSum}`,
@@ -57,4 +60,12 @@ export function registerMetrics(
       return `${lines.join("\n")}\n`;
     },
   };
+}
+
+/** Records every response Fastify sends. */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook("onResponse", (request, reply, done) => {
+    metrics.record(request.method, reply.statusCode, reply.elapsedTime);
+    done();
+  });
 }

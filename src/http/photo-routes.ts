@@ -40,10 +40,7 @@ const LARGEST = { edge: undefined };
 
 export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptions) {
   const { store, photos, publicUrl } = options;
-  const cacheControl =
-    options.photoMaxAgeSeconds > 0
-      ? `private, max-age=${options.photoMaxAgeSeconds}`
-      : "private, no-cache";
+  const cacheControl = photoCacheControl(options.photoMaxAgeSeconds);
 
   // Photo bodies are raw image bytes whatever Content-Type claims: one catch-all parser.
   app.removeAllContentTypeParsers();
@@ -88,7 +85,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       .header("etag", quoteEtag(size.etag))
       .header("cache-control", cacheControl)
       .header("x-content-type-options", "nosniff");
-    if (notModified(request, size.etag)) return reply.code(304).send();
+    if (notModified(request.headers, size.etag)) return reply.code(304).send();
     const bytes = size.bytes;
     return reply
       .type("image/jpeg")
@@ -191,6 +188,11 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       },
     });
   }
+}
+
+/** `Cache-Control` of photo bytes. */
+export function photoCacheControl(maxAgeSeconds: number): string {
+  return maxAgeSeconds > 0 ? `private, max-age=${maxAgeSeconds}` : "private, no-cache";
 }
 
 function sizeEntity(size: SizeInfo) {

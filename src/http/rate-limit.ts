@@ -8,6 +8,7 @@
  * sit at its front and are dropped as new requests arrive; at `maxKeys` callers the oldest
  * window is dropped to make room.
  */
+import type { IncomingMessage } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { GraphError } from "../errors.ts";
 
@@ -89,6 +90,26 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 }
 
 /**
+ * What `take` answered for requests counted before Fastify saw them (the read fast path, which
+ * hands a refused or failed request on to Fastify): each request counts once.
+ */
+const counted = new WeakMap<IncomingMessage, number>();
+
+const callerKey = (tenantId: string, subject: string): string => `${tenantId} ${subject}`;
+
+/** Counts `request` of this caller now; true when it is within the caller's budget. */
+export function admitCaller(
+  limiter: RateLimiter,
+  request: IncomingMessage,
+  tenantId: string,
+  subject: string,
+): boolean {
+  const retryAfter = limiter.take(callerKey(tenantId, subject));
+  counted.set(request, retryAfter);
+  return retryAfter === 0;
+}
+
+/**
  * Adds the limit to the Graph routes of `app`. Registered after authentication, so the caller is
  * known; a request without a valid token is refused before it counts.
  */
@@ -96,7 +117,7 @@ export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter): v
   if (!limiter.enabled) return;
   app.addHook("onRequest", async (request) => {
     const { tenantId, subject } = request.principal;
-    const retryAfter = limiter.take(`${tenantId} ${subject}`);
+    const retryAfter = counted.get(request.raw) ?? limiter.take(callerKey(tenantId, subject));
     if (retryAfter > 0) {
       throw new GraphError(
         "TooManyRequests",

@@ -1,6 +1,7 @@
 /** Request ids: every response carries `request-id` and `client-request-id`, as Graph's do. */
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { IncomingHttpHeaders } from "node:http";
+import type { FastifyInstance } from "fastify";
 
 const CLIENT_ID = /^[\w.:-]{1,128}$/;
 
@@ -9,15 +10,15 @@ export function newRequestId(): string {
 }
 
 /** The client's `client-request-id` when it is a sane token, else the request's own id. */
-export function clientRequestId(request: FastifyRequest): string {
-  const sent = request.headers["client-request-id"];
-  return typeof sent === "string" && CLIENT_ID.test(sent) ? sent : request.id;
+export function clientRequestId(headers: IncomingHttpHeaders, requestId: string): string {
+  const sent = headers["client-request-id"];
+  return typeof sent === "string" && CLIENT_ID.test(sent) ? sent : requestId;
 }
 
 export function registerRequestContext(app: FastifyInstance): void {
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("request-id", request.id);
-    reply.header("client-request-id", clientRequestId(request));
+    reply.header("client-request-id", clientRequestId(request.headers, request.id));
     done();
   });
 }

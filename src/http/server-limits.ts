@@ -10,47 +10,46 @@
  * - beyond `maxConnections` (when set) new connections are closed at once.
  * The 408 itself is written by `client-error.ts`.
  */
-import type { Server } from "node:net";
+import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Config } from "../config.ts";
 
 export type ServerLimits = Config["server"];
 
 /** Node's own options for the server it creates (the same for HTTP and HTTPS). */
-export interface NodeServerTimeouts {
+interface NodeServerTimeouts {
   headersTimeout: number;
   requestTimeout: number;
-  keepAliveTimeout: number;
   /** How often Node checks the two timeouts above; its default (30 s) would let them overrun. */
   connectionsCheckingInterval: number;
 }
 
-/** Fastify's timeout options plus the server options for `http` (or merged into `https`). */
-export function serverOptions(
+/**
+ * The Node server for Fastify's `serverFactory`, set up as Fastify sets up its own (Node's
+ * options, then the keep-alive and socket timeouts), plus the connection cap.
+ */
+export function createNodeServer(
+  listener: RequestListener,
   limits: ServerLimits,
   tls?: { cert: Buffer; key: Buffer } | undefined,
-): {
-  connectionTimeout: number;
-  keepAliveTimeout: number;
-  requestTimeout: number;
-  http?: NodeServerTimeouts;
-  https?: NodeServerTimeouts & { cert: Buffer; key: Buffer };
-} {
+): Server {
   const node: NodeServerTimeouts = {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionsCheckingInterval: checkingInterval(limits),
   };
-  return {
-    connectionTimeout: limits.socketTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    ...(tls ? { https: { ...tls, ...node } } : { http: node }),
-  };
+  const server = tls
+    ? createHttpsServer({ ...tls, ...node }, listener)
+    : createHttpServer(node, listener);
+  // Node 20 takes no keepAliveTimeout option; its default (5 s) would apply.
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.setTimeout(limits.socketTimeoutMs);
+  capConnections(server, limits);
+  return server;
 }
 
 /** Caps open connections when `maxConnections` is set (Node closes the ones beyond it). */
-export function capConnections(server: Server, limits: ServerLimits): void {
+function capConnections(server: Server, limits: ServerLimits): void {
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
 }
 

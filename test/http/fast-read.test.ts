@@ -1,0 +1,393 @@
+/**
+ * The photo read fast path (`src/http/fast-read.ts`) on a real socket, held to the Fastify route:
+ * each request is sent as clients send it (`$value`, which the fast path may answer) and
+ * percent-encoded (`%24value`, which it always hands to Fastify), and both answers must carry the
+ * same status, headers and bytes. The metrics' fast-path counter says which path answered.
+ */
+import assert from "node:assert/strict";
+import { type AddressInfo, connect } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { makeJpeg } from "../helpers/images.ts";
+import { requestHead } from "../helpers/raw-http.ts";
+import { startService, type TestService } from "../helpers/service.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Headers whose values differ between any two responses. */
+const PER_RESPONSE = new Set(["date", "request-id", "client-request-id"]);
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+async function listening(service: TestService): Promise<string> {
+  await service.app.listen({ host: "127.0.0.1", port: 0 });
+  return `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+}
+
+async function get(base: string, path: string, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, { headers });
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: Buffer.from(await response.arrayBuffer()),
+  };
+}
+
+async function fastResponses(service: TestService): Promise<number> {
+  const response = await service.app.inject({ method: "GET", url: "/metrics" });
+  const match = /^portrait_http_fast_path_responses_total (\d+)$/m.exec(response.body);
+  assert.ok(match?.[1], "the metrics carry the fast-path counter");
+  return Number(match[1]);
+}
+
+/** An error body without its `innerError` (the date and request ids of that response). */
+function errorOf(body: Buffer): unknown {
+  const { innerError, ...error } = JSON.parse(body.toString("utf8")).error;
+  assert.equal(typeof innerError?.date, "string");
+  return error;
+}
+
+/** The same answer apart from what is new in every response. */
+function assertSameAnswer(fast: Answer, routed: Answer, what: string): void {
+  assert.equal(fast.status, routed.status, what);
+  const stable = (answer: Answer) =>
+    Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !PER_RESPONSE.has(name)));
+  assert.deepEqual(stable(fast), stable(routed), what);
+  if (fast.status >= 400) assert.deepEqual(errorOf(fast.body), errorOf(routed.body), what);
+  else assert.ok(fast.body.equals(routed.body), `${what}: same body`);
+  for (const answer of [fast, routed]) {
+    assert.match(answer.headers["request-id"] ?? "", UUID, what);
+    assert.ok(answer.headers.date, what);
+  }
+}
+
+describe("the photo read fast path", () => {
+  let service: TestService;
+  let base: string;
+  let appToken: string;
+  let userId: string;
+  let withoutPhoto: string;
+  let etag: string;
+
+  before(async () => {
+    // An idle timeout other than Node's default, to see that the server carries it.
+    service = await startService({ KEEP_ALIVE_TIMEOUT_MS: "7000" });
+    base = await listening(service);
+    appToken = await service.appToken();
+    userId = await service.createUser("fast@contoso.com");
+    withoutPhoto = await service.createUser("nophoto@contoso.com");
+    const put = await service.app.inject({
+      method: "PUT",
+      url: `/v1.0/users/${userId}/photo/$value`,
+      headers: { authorization: `Bearer ${appToken}`, "content-type": "image/jpeg" },
+      payload: await makeJpeg(700, 500),
+    });
+    assert.equal(put.statusCode, 200);
+    etag = String(put.headers.etag ?? "");
+    // The token is verified once, by Fastify; from then on it is known.
+    assert.equal(
+      (await get(base, "/v1.0/me/photo", { authorization: `Bearer ${appToken}` })).status,
+      400,
+    );
+  });
+  after(() => service.close());
+
+  /** Sends `path` in both forms; asserts equal answers and which path answered the first. */
+  const compare = async (
+    path: string,
+    headers: Record<string, string>,
+    expected: { status: number; fast: boolean },
+  ): Promise<Answer> => {
+    const before = await fastResponses(service);
+    const fast = await get(base, path, headers);
+    const afterFast = await fastResponses(service);
+    const routed = await get(base, path.replace("/$value", "/%24value"), headers);
+    assert.equal(await fastResponses(service), afterFast, `${path}: %24value goes to Fastify`);
+    assert.equal(fast.status, expected.status, `${path}: ${fast.body.toString()}`);
+    assert.equal(afterFast - before, expected.fast ? 1 : 0, `${path}: answered by the fast path`);
+    assertSameAnswer(fast, routed, path);
+    return fast;
+  };
+
+  const auth = () => ({ authorization: `Bearer ${appToken}` });
+
+  test("every size, under both versions, by id and by userPrincipalName", async () => {
+    for (const path of [
+      `/v1.0/users/${userId}/photo/$value`,
+      `/beta/users/${userId}/photo/$value`,
+      `/v1.0/users/${userId}/photos/48x48/$value`,
+      `/v1.0/users/${userId}/photos/432x432/$value`,
+      `/beta/users/${userId}/photos/240x240/$value`,
+      `/v1.0/users/${userId.toUpperCase()}/photos/96x96/$value`,
+      "/v1.0/users/fast@contoso.com/photos/64x64/$value",
+    ]) {
+      const answer = await compare(path, auth(), { status: 200, fast: true });
+      assert.equal(answer.headers["content-type"], "image/jpeg");
+      assert.equal(answer.headers["keep-alive"], "timeout=7");
+    }
+  });
+
+  test("/me with a delegated token", async () => {
+    const token = await service.userToken(userId, ["User.Read"]);
+    const headers = { authorization: `Bearer ${token}` };
+    // First use: verified by Fastify, so not answered fast.
+    await compare("/v1.0/me/photos/120x120/$value", headers, { status: 200, fast: false });
+    await compare("/v1.0/me/photos/120x120/$value", headers, { status: 200, fast: true });
+    await compare("/v1.0/me/photo/$value", headers, { status: 200, fast: true });
+  });
+
+  test("client-request-id: a sane one is echoed, any other is replaced by the request id", async () => {
+    const path = `/v1.0/users/${userId}/photos/48x48/$value`;
+    const echoed = await compare(
+      path,
+      { ...auth(), "client-request-id": "picker-7" },
+      {
+        status: 200,
+        fast: true,
+      },
+    );
+    assert.equal(echoed.headers["client-request-id"], "picker-7");
+    const replaced = await compare(
+      path,
+      { ...auth(), "client-request-id": "no spaces allowed" },
+      {
+        status: 200,
+        fast: true,
+      },
+    );
+    assert.equal(replaced.headers["client-request-id"], replaced.headers["request-id"]);
+  });
+
+  test("If-None-Match: 304 for the current tag (also weak or in a list), 200 for another", async () => {
+    const path = `/v1.0/users/${userId}/photos/48x48/$value`;
+    const tag = (await compare(path, auth(), { status: 200, fast: true })).headers.etag ?? "";
+    assert.notEqual(tag, etag, "each size has its own tag");
+    for (const ifNoneMatch of [tag, `W/${tag}`, `"other", ${tag}`, "*"]) {
+      const answer = await compare(
+        path,
+        { ...auth(), "if-none-match": ifNoneMatch },
+        {
+          status: 304,
+          fast: true,
+        },
+      );
+      assert.equal(answer.body.length, 0);
+    }
+    await compare(path, { ...auth(), "if-none-match": '"other"' }, { status: 200, fast: true });
+  });
+
+  test("errors are Fastify's: no photo, no such user or size, bad size, no permission", async () => {
+    await compare(`/v1.0/users/${withoutPhoto}/photo/$value`, auth(), { status: 404, fast: false });
+    await compare(`/v1.0/users/${crypto.randomUUID()}/photo/$value`, auth(), {
+      status: 404,
+      fast: false,
+    });
+    await compare("/v1.0/users/nobody@contoso.com/photo/$value", auth(), {
+      status: 404,
+      fast: false,
+    });
+    await compare(`/v1.0/users/${userId}/photos/49x49/$value`, auth(), {
+      status: 404,
+      fast: false,
+    });
+    await compare(`/v1.0/users/${userId}/photos/big/$value`, auth(), { status: 400, fast: false });
+    // A known token without a role that reads photos.
+    const powerless = await service.appToken([]);
+    const headers = { authorization: `Bearer ${powerless}` };
+    await compare(`/v1.0/users/${userId}/photo/$value`, headers, { status: 403, fast: false });
+    await compare(`/v1.0/users/${userId}/photo/$value`, headers, { status: 403, fast: false });
+    // An app token has no /me.
+    await compare("/v1.0/me/photo/$value", auth(), { status: 400, fast: false });
+  });
+
+  test("what it leaves to Fastify: unknown tokens, HEAD, query strings, other URLs", async () => {
+    const path = `/v1.0/users/${userId}/photos/48x48/$value`;
+    const forged = `${appToken.slice(0, -4)}AAAA`;
+    await compare(path, { authorization: `Bearer ${forged}` }, { status: 401, fast: false });
+    await compare(path, {}, { status: 401, fast: false });
+    await compare(`${path}?size=1`, auth(), { status: 200, fast: false });
+    // The router is case-insensitive; the fast path takes only the lower case clients send.
+    await compare(`/V1.0/Users/${userId}/photos/48x48/$value`, auth(), {
+      status: 200,
+      fast: false,
+    });
+    // Size labels are not: 48X48 is the same size either way.
+    await compare(`/v1.0/users/${userId}/photos/48X48/$value`, auth(), { status: 200, fast: true });
+
+    const counted = await fastResponses(service);
+    const head = await fetch(`${base}${path}`, { method: "HEAD", headers: auth() });
+    assert.equal(head.status, 200);
+    const metadata = await fetch(`${base}/v1.0/users/${userId}/photo`, { headers: auth() });
+    assert.equal(metadata.status, 200);
+    assert.equal(await fastResponses(service), counted);
+  });
+
+  test("a replaced photo is served new at once", async () => {
+    const path = `/v1.0/users/${userId}/photo/$value`;
+    const before = await compare(path, auth(), { status: 200, fast: true });
+    const put = await service.app.inject({
+      method: "PUT",
+      url: path,
+      headers: { ...auth(), "content-type": "image/jpeg" },
+      payload: await makeJpeg(300, 300),
+    });
+    assert.equal(put.statusCode, 200);
+    const replaced = await compare(path, auth(), { status: 200, fast: true });
+    assert.notEqual(replaced.headers.etag, before.headers.etag);
+    const metadata = await service.app.inject({
+      method: "GET",
+      url: `/v1.0/users/${userId}/photo`,
+      headers: auth(),
+    });
+    assert.equal(replaced.headers.etag, metadata.json()["@odata.mediaEtag"]);
+  });
+});
+
+describe("the fast path and the rest of the service", () => {
+  test("a rate-limited caller's requests count once, whichever path answers", async () => {
+    const service = await startService({ RATE_LIMIT_REQUESTS: "4" });
+    try {
+      const base = await listening(service);
+      const token = await service.appToken();
+      const userId = await service.createUser("limited@contoso.com");
+      const headers = { authorization: `Bearer ${token}`, "content-type": "image/jpeg" };
+      const put = await fetch(`${base}/v1.0/users/${userId}/photo/$value`, {
+        method: "PUT",
+        headers,
+        body: await makeJpeg(100, 100),
+      });
+      assert.equal(put.status, 200);
+      const statuses = [];
+      for (const path of [
+        `/v1.0/users/${userId}/photos/48x48/$value`, // fast
+        `/v1.0/users/${userId}/photos/49x49/$value`, // counted, then handed to Fastify: 404
+        `/v1.0/users/${userId}/photos/48x48/%24value`, // Fastify
+        `/v1.0/users/${userId}/photos/48x48/$value`, // over the budget of 4: handed on, 429
+      ]) {
+        statuses.push((await get(base, path, headers)).status);
+      }
+      assert.deepEqual(statuses, [200, 404, 429, 429]);
+      const limited = await get(base, `/v1.0/users/${userId}/photos/48x48/$value`, headers);
+      assert.equal(limited.status, 429);
+      assert.match(limited.headers["retry-after"] ?? "", /^\d+$/);
+      assert.equal(JSON.parse(limited.body.toString()).error.code, "TooManyRequests");
+    } finally {
+      await service.close();
+    }
+  });
+
+  test("its responses are in the access log and the metrics like any other", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const service = await startService(
+      { LOG_LEVEL: "info" },
+      { logStream: { write: (line) => lines.push(JSON.parse(line)) } },
+    );
+    try {
+      const base = await listening(service);
+      const token = await service.appToken();
+      const userId = await service.createUser("logged@contoso.com");
+      const headers = { authorization: `Bearer ${token}` };
+      const put = await service.app.inject({
+        method: "PUT",
+        url: `/v1.0/users/${userId}/photo/$value`,
+        headers: { ...headers, "content-type": "image/jpeg" },
+        payload: await makeJpeg(100, 100),
+      });
+      assert.equal(put.statusCode, 200);
+      const path = `/v1.0/users/${userId}/photos/48x48/$value`;
+      const okGets = async () => {
+        const metrics = (await service.app.inject({ method: "GET", url: "/metrics" })).body;
+        const found = /^portrait_http_responses_total\{method="GET",status="200"\} (\d+)$/m.exec(
+          metrics,
+        );
+        return Number(found?.[1] ?? 0);
+      };
+      const counted = await okGets();
+      const routed = await get(base, path.replace("$value", "%24value"), headers);
+      const fast = await get(base, path, headers);
+      assert.equal(fast.status, 200);
+      // Both GETs, and the first metrics read.
+      assert.equal(await okGets(), counted + 3);
+      assert.equal(await fastResponses(service), 1);
+
+      const lineOf = (answer: Answer) => {
+        const found = lines.filter(
+          (line) => line.reqId === answer.headers["request-id"] && line.msg === "request completed",
+        );
+        assert.equal(found.length, 1, JSON.stringify(lines));
+        return found[0] as Record<string, unknown>;
+      };
+      const fastLine = lineOf(fast);
+      const routedLine = lineOf(routed);
+      assert.deepEqual(Object.keys(fastLine).sort(), Object.keys(routedLine).sort());
+      assert.equal(fastLine.level, 30);
+      assert.equal(fastLine.method, "GET");
+      assert.equal(fastLine.url, path);
+      assert.equal(fastLine.statusCode, 200);
+      assert.equal(fastLine.remoteAddress, routedLine.remoteAddress);
+      assert.equal(typeof fastLine.responseTime, "number");
+    } finally {
+      await service.close();
+    }
+  });
+
+  test("once shutdown has begun, a photo GET gets 503 serviceNotAvailable like any request", async () => {
+    const service = await startService();
+    let closing: Promise<void> | undefined;
+    try {
+      await listening(service);
+      const port = (service.app.server.address() as AddressInfo).port;
+      const token = await service.appToken();
+      const auth = { authorization: `Bearer ${token}` };
+      const served = await service.createUser("served@contoso.com");
+      const uploader = await service.createUser("uploader@contoso.com");
+      const path = `/v1.0/users/${served}/photos/48x48/$value`;
+      const put = await service.app.inject({
+        method: "PUT",
+        url: `/v1.0/users/${served}/photo/$value`,
+        headers: { ...auth, "content-type": "image/jpeg" },
+        payload: await makeJpeg(100, 100),
+      });
+      assert.equal(put.statusCode, 200);
+      assert.equal((await get(`http://127.0.0.1:${port}`, path, auth)).status, 200);
+      const image = await makeJpeg(1600, 1600);
+
+      // One connection: an upload, then a photo GET the fast path would answer. Closing starts
+      // when the upload arrives (earlier, the connection would be idle and simply closed), so
+      // the GET arrives during shutdown.
+      const socket = connect({ port, host: "127.0.0.1" });
+      let received = "";
+      socket.on("data", (data: Buffer) => {
+        received += data.toString("latin1");
+      });
+      const ended = new Promise((resolve) => socket.once("close", resolve));
+      service.app.server.once("request", () => {
+        closing = service.app.close();
+      });
+      socket.write(
+        requestHead("PUT", `/v1.0/users/${uploader}/photo/$value`, port, {
+          ...auth,
+          "content-type": "image/jpeg",
+          "content-length": image.length,
+        }),
+      );
+      socket.write(image);
+      socket.write(requestHead("GET", path, port, auth));
+      await ended;
+      const heads = received.split(/(?=^HTTP\/1\.1 )/m);
+      assert.deepEqual(
+        heads.map((head) => Number(head.slice(9, 12))),
+        [200, 503],
+      );
+      const refused = heads[1] ?? "";
+      assert.match(refused, /^connection: close$/im);
+      assert.match(refused, /^retry-after: \d+$/im);
+      assert.match(refused, /"code":"serviceNotAvailable"/);
+    } finally {
+      await closing;
+      await service.close();
+    }
+  });
+});
