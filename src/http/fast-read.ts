@@ -1,10 +1,12 @@
 /**
  * The photo read fast path. `GET {version}/me|users/{id}/photo/$value` and
  * `.../photos/{size}/$value` with a token verified before are answered from Node's request event,
- * without entering Fastify; they are most of a deployment's traffic, and Fastify's own cost per
- * request was larger than the rest of the read. The answer is the one the Fastify route gives
- * (`test/http/fast-read.test.ts` holds the two to the same status, headers and bytes): the same
- * domain calls, the same headers, counted in the metrics and the access log.
+ * without entering Fastify: they are most of a deployment's traffic, and Fastify's routing,
+ * hooks and handling of a byte payload cost 4 to 16 µs of the 54 to 70 µs each took
+ * (BENCHMARKS.md). The answer is the one the Fastify route gives (`test/http/fast-read.test.ts`
+ * holds the two to the same status, headers and bytes): the same domain calls, the same
+ * headers, counted in the metrics, the access log and the rate limit. Metadata GETs stay on the
+ * Fastify routes: answering them here gained nothing measurable.
  *
  * Everything else goes to Fastify untouched: other URLs and methods, query strings,
  * percent-encoding, unknown tokens, a caller over its rate limit, and any request whose lookup

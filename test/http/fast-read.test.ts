@@ -206,6 +206,12 @@ describe("the photo read fast path", () => {
     const path = `/v1.0/users/${userId}/photos/48x48/$value`;
     const forged = `${appToken.slice(0, -4)}AAAA`;
     await compare(path, { authorization: `Bearer ${forged}` }, { status: 401, fast: false });
+    // The known token's signature under another payload: not the token that was verified.
+    const [head64, payload64, signature] = appToken.split(".");
+    const claims = JSON.parse(Buffer.from(payload64 ?? "", "base64url").toString("utf8"));
+    const altered = Buffer.from(JSON.stringify({ ...claims, roles: ["User.ReadWrite.All", "x"] }));
+    const spliced = `${head64}.${altered.toString("base64url")}.${signature}`;
+    await compare(path, { authorization: `Bearer ${spliced}` }, { status: 401, fast: false });
     await compare(path, {}, { status: 401, fast: false });
     await compare(`${path}?size=1`, auth(), { status: 200, fast: false });
     // The router is case-insensitive; the fast path takes only the lower case clients send.
@@ -213,7 +219,7 @@ describe("the photo read fast path", () => {
       status: 200,
       fast: false,
     });
-    // Size labels are not: 48X48 is the same size either way.
+    // A size label is read the same by both paths, in either case: the fast path takes 48X48.
     await compare(`/v1.0/users/${userId}/photos/48X48/$value`, auth(), { status: 200, fast: true });
 
     const counted = await fastResponses(service);
