@@ -15,12 +15,13 @@ import { registerAuthentication } from "./http/authenticate.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
 import { registerDraining } from "./http/draining.ts";
-import { registerErrorRenderer } from "./http/error-renderer.ts";
+import { errorHandler, registerErrorRenderer } from "./http/error-renderer.ts";
 import { installFastRead } from "./http/fast-read.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { trackResponses } from "./http/in-flight.ts";
 import { createMetrics, registerMetrics } from "./http/metrics.ts";
 import { registerNotFound } from "./http/not-found.ts";
+import { MAX_PARAM_LENGTH } from "./http/owner-routes.ts";
 import { photoCacheControl, photoRoutes } from "./http/photo-routes.ts";
 import { createRateLimiter, registerRateLimit } from "./http/rate-limit.ts";
 import { newRequestId, registerRequestContext } from "./http/request-context.ts";
@@ -62,7 +63,13 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     requestIdHeader: false,
     // Requests arriving during shutdown get Graph's 503 (http/draining.ts), not Fastify's.
     return503OnClosing: false,
-    routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: false },
+    routerOptions: {
+      caseSensitive: false,
+      ignoreDuplicateSlashes: false,
+      maxParamLength: MAX_PARAM_LENGTH,
+    },
+    // A URL the router cannot read gets Graph's 400, not Fastify's own body.
+    frameworkErrors: errorHandler(config),
     // `$value` and `$select` may arrive percent-encoded; route on their literal form.
     rewriteUrl: (request) => {
       const url = request.url ?? "/";

@@ -1,15 +1,25 @@
 /**
  * The one place errors become responses: Graph's error body, status and headers.
- * Framework errors caused by the client (body too large, bad JSON, bad length) are mapped to
- * their Graph codes; anything unexpected is a 500 `generalException` whose details only go to
- * the log.
+ * Framework errors caused by the client (body too large, bad JSON, bad length, a URL the router
+ * cannot read) are mapped to their Graph codes; anything unexpected is a 500 `generalException`
+ * whose details only go to the log.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { GraphError } from "../errors.ts";
 import { clientRequestId } from "./request-context.ts";
 
+type ErrorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown;
+
 export function registerErrorRenderer(app: FastifyInstance, limits: { maxUploadBytes: number }) {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(errorHandler(limits));
+}
+
+/**
+ * Renders any error; also Fastify's `frameworkErrors`, which the router raises before a route
+ * is found (bad percent-encoding, an overlong segment).
+ */
+export function errorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
+  return (error, request, reply) => {
     const graphError = toGraphError(error, limits.maxUploadBytes);
     if (graphError.code === "generalException") {
       request.log.error({ err: error }, "request failed");
@@ -21,10 +31,13 @@ export function registerErrorRenderer(app: FastifyInstance, limits: { maxUploadB
       request.log.info({ code: graphError.code, status: graphError.status }, graphError.message);
     }
     return sendGraphError(request, reply, graphError);
-  });
+  };
 }
 
 export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError) {
+  // Also where no hook ran (an error raised by the router before any route was found).
+  const clientId = clientRequestId(request.headers, request.id);
+  reply.header("request-id", request.id).header("client-request-id", clientId);
   if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
   if (error.status === 401) {
     reply.header(
@@ -49,7 +62,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
         innerError: {
           date: new Date().toISOString().slice(0, 19),
           "request-id": request.id,
-          "client-request-id": clientRequestId(request.headers, request.id),
+          "client-request-id": clientId,
         },
       },
     });
@@ -70,6 +83,10 @@ function toGraphError(error: unknown, maxUploadBytes: number): GraphError {
       return new GraphError("BadRequest", "The request body is empty; a JSON object is required.");
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return new GraphError("BadRequest", "The body length does not match Content-Length.");
+    case "FST_ERR_BAD_URL":
+      return new GraphError("BadRequest", "The URL is not valid (bad percent-encoding).");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new GraphError("BadRequest", "A segment of the URL is too long.");
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {

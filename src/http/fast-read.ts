@@ -24,6 +24,7 @@ import type { AccessLine } from "./access-log.ts";
 import { notModified, quoteEtag } from "./conditional.ts";
 import type { Draining } from "./draining.ts";
 import type { Metrics } from "./metrics.ts";
+import { MAX_PARAM_LENGTH } from "./owner-routes.ts";
 import { admitCaller, type RateLimiter } from "./rate-limit.ts";
 import { clientRequestId } from "./request-context.ts";
 
@@ -44,10 +45,12 @@ export interface FastReadOptions {
 /**
  * Version, then `me` or `users/{id}`, then `photo` or `photos/{size}`, then `$value`, in the
  * lower case Graph clients send, with nothing Fastify's router would decode, split or refuse:
- * no `%`, `?`, `;` or `#`, and parameters within its 100-character limit.
+ * no `%`, `?`, `;` or `#`, and parameters within its length limit.
  */
-const PHOTO_VALUE =
-  /^\/(?:v1\.0|beta)\/(?:me|users\/([^/?%;#]{1,100}))\/(?:photo|photos\/([^/?%;#]{1,100}))\/\$value$/;
+const SEGMENT = `[^/?%;#]{1,${MAX_PARAM_LENGTH}}`;
+const PHOTO_VALUE = new RegExp(
+  `^/(?:v1\\.0|beta)/(?:me|users/(${SEGMENT}))/(?:photo|photos/(${SEGMENT}))/\\$value$`,
+);
 const BEARER_PREFIX = "Bearer ";
 const ME: UserRef = { me: true };
 

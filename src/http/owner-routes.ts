@@ -8,6 +8,12 @@ import type { OwnerPath } from "../photos/photo-owner.ts";
 
 export type Params = Record<string, string>;
 
+/**
+ * The longest URL segment the router reads as a parameter, as sent (percent-encoded): room for
+ * any userPrincipalName (at most 113 characters), encoded. Longer ones are 400 `BadRequest`.
+ */
+export const MAX_PARAM_LENGTH = 512;
+
 export interface OwnerRoute {
   /** Fastify path prefix below the version, e.g. `/users/:userKey`. */
   prefix: string;

@@ -191,6 +191,15 @@ describe("4xx of the contract", () => {
     assertGraphError(await get("/v1.0/me/photo?$select=colour", owner), 400, "BadRequest");
     assertGraphError(await get("/v1.0/me/photo?$expand=x", owner), 400, "BadRequest");
     assertGraphError(await get("/v1.0/me/photos/big/$value", owner), 400, "BadRequest");
+    // What the router cannot read: bad percent-encoding, a segment past 512 characters.
+    assertGraphError(await get("/v1.0/users/%zz/photo/$value", owner), 400, "BadRequest");
+    const overlong = `/v1.0/users/${"u".repeat(513)}/photo/$value`;
+    assertGraphError(await get(overlong, owner), 400, "BadRequest");
+    // A key of up to 512 characters is looked up like any other.
+    const short = await get("/v1.0/users/uuu/photo/$value", owner);
+    const long = await get(`/v1.0/users/${"u".repeat(512)}/photo/$value`, owner);
+    assert.notEqual(short.statusCode, 400);
+    assertGraphError(long, short.statusCode, short.json().error.code);
   });
 
   test("405 Request_BadRequest: method not allowed on that target", async () => {
