@@ -2,7 +2,6 @@
  * Builds the Fastify application from its parts. Never listens: `main.ts` does that, tests use
  * `inject()` or listen on port 0 themselves.
  */
-
 import type { RequestListener } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { TokenVerifier } from "./auth/verify-token.ts";
@@ -15,7 +14,7 @@ import { registerAuthentication } from "./http/authenticate.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
 import { registerDraining } from "./http/draining.ts";
-import { errorHandler, registerErrorRenderer } from "./http/error-renderer.ts";
+import { frameworkErrorHandler, registerErrorRenderer } from "./http/error-renderer.ts";
 import { installFastRead } from "./http/fast-read.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { trackResponses } from "./http/in-flight.ts";
@@ -69,7 +68,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       maxParamLength: MAX_PARAM_LENGTH,
     },
     // A URL the router cannot read gets Graph's 400, not Fastify's own body.
-    frameworkErrors: errorHandler(config),
+    frameworkErrors: frameworkErrorHandler(config),
     // `$value` and `$select` may arrive percent-encoded; route on their literal form.
     rewriteUrl: (request) => {
       const url = request.url ?? "/";

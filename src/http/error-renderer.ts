@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { GraphError } from "../errors.ts";
-import { clientRequestId } from "./request-context.ts";
+import { clientRequestId, sendRequestIds } from "./request-context.ts";
 
 type ErrorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown;
 
@@ -15,10 +15,18 @@ export function registerErrorRenderer(app: FastifyInstance, limits: { maxUploadB
 }
 
 /**
- * Renders any error; also Fastify's `frameworkErrors`, which the router raises before a route
- * is found (bad percent-encoding, an overlong segment).
+ * For Fastify's `frameworkErrors`, which the router raises before a route is found (bad
+ * percent-encoding, an overlong segment): no hook has run, so the request ids are set here.
  */
-export function errorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
+export function frameworkErrorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
+  const render = errorHandler(limits);
+  return (error, request, reply) => {
+    sendRequestIds(request, reply);
+    return render(error, request, reply);
+  };
+}
+
+function errorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
   return (error, request, reply) => {
     const graphError = toGraphError(error, limits.maxUploadBytes);
     if (graphError.code === "generalException") {
@@ -35,9 +43,6 @@ export function errorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
 }
 
 export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError) {
-  // Also where no hook ran (an error raised by the router before any route was found).
-  const clientId = clientRequestId(request.headers, request.id);
-  reply.header("request-id", request.id).header("client-request-id", clientId);
   if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
   if (error.status === 401) {
     reply.header(
@@ -62,7 +67,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
         innerError: {
           date: new Date().toISOString().slice(0, 19),
           "request-id": request.id,
-          "client-request-id": clientId,
+          "client-request-id": clientRequestId(request.headers, request.id),
         },
       },
     });

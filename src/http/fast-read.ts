@@ -15,16 +15,16 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { TokenVerifier } from "../auth/verify-token.ts";
-import type { UserRef } from "../directory/users.ts";
 import { resolvePhotoOwner } from "../photos/photo-owner.ts";
 import type { PhotoService } from "../photos/photo-service.ts";
 import { parseSizeLabel } from "../photos/sizes.ts";
 import type { Store } from "../photos/store.ts";
 import type { AccessLine } from "./access-log.ts";
-import { notModified, quoteEtag } from "./conditional.ts";
+import { notModified } from "./conditional.ts";
 import type { Draining } from "./draining.ts";
 import type { Metrics } from "./metrics.ts";
-import { MAX_PARAM_LENGTH } from "./owner-routes.ts";
+import { MAX_PARAM_LENGTH, ME_ROUTE, USER_ROUTE } from "./owner-routes.ts";
+import { photoBytesHeaders } from "./photo-routes.ts";
 import { admitCaller, type RateLimiter } from "./rate-limit.ts";
 import { clientRequestId } from "./request-context.ts";
 
@@ -52,7 +52,6 @@ const PHOTO_VALUE = new RegExp(
   `^/(?:v1\\.0|beta)/(?:me|users/(${SEGMENT}))/(?:photo|photos/(${SEGMENT}))/\\$value$`,
 );
 const BEARER_PREFIX = "Bearer ";
-const ME: UserRef = { me: true };
 
 /**
  * Puts the fast path in front of `fastify`, the Fastify listener of `server`, at its place
@@ -78,9 +77,7 @@ export function installFastRead(
     response.writeHead(statusCode, {
       "request-id": requestId,
       "client-request-id": clientRequestId(request.headers, requestId),
-      etag: quoteEtag(etag),
-      "cache-control": cacheControl,
-      "x-content-type-options": "nosniff",
+      ...photoBytesHeaders(etag, cacheControl),
       ...(bytes && { "content-type": "image/jpeg", "content-length": bytes.byteLength }),
     });
     const finished = () => {
@@ -100,7 +97,6 @@ export function installFastRead(
   };
 
   const listener: RequestListener = (request, response) => {
-    const started = performance.now();
     const header = request.headers.authorization;
     const match =
       !draining.active && request.method === "GET" && header?.startsWith(BEARER_PREFIX)
@@ -121,9 +117,10 @@ export function installFastRead(
       fastify(request, response);
       return;
     }
+    const started = performance.now();
     const edge = label?.kind === "size" ? label.edge : undefined;
-    const user: UserRef = userKey === undefined ? ME : { me: false, key: userKey };
-    resolvePhotoOwner(store, principal, { kind: "user", user }, "read", { edge })
+    const path = userKey === undefined ? ME_ROUTE.toPath({}) : USER_ROUTE.toPath({ userKey });
+    resolvePhotoOwner(store, principal, path, "read", { edge })
       .then((owner) => photos.content(owner, edge))
       .then(
         (size) => {

@@ -51,21 +51,25 @@ const contact = (user: (params: Params) => UserRef, inFolder: boolean) => ({
     }/contacts(${quote(param(params, "contactId"))})`,
 });
 
+export const ME_ROUTE: OwnerRoute = {
+  prefix: "/me",
+  hasCollection: true,
+  deletable: true,
+  toPath: () => ({ kind: "user", user: me }),
+  entityPath: userEntity,
+};
+
+export const USER_ROUTE: OwnerRoute = {
+  prefix: "/users/:userKey",
+  hasCollection: true,
+  deletable: true,
+  toPath: (params) => ({ kind: "user", user: userRef(params) }),
+  entityPath: userEntity,
+};
+
 export const OWNER_ROUTES: readonly OwnerRoute[] = [
-  {
-    prefix: "/me",
-    hasCollection: true,
-    deletable: true,
-    toPath: () => ({ kind: "user", user: me }),
-    entityPath: userEntity,
-  },
-  {
-    prefix: "/users/:userKey",
-    hasCollection: true,
-    deletable: true,
-    toPath: (params) => ({ kind: "user", user: userRef(params) }),
-    entityPath: userEntity,
-  },
+  ME_ROUTE,
+  USER_ROUTE,
   {
     prefix: "/groups/:groupId",
     hasCollection: true,

@@ -81,10 +81,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
     edge?: number,
   ) => {
     const size = await photos.content(target, edge);
-    reply
-      .header("etag", quoteEtag(size.etag))
-      .header("cache-control", cacheControl)
-      .header("x-content-type-options", "nosniff");
+    reply.headers(photoBytesHeaders(size.etag, cacheControl));
     if (notModified(request.headers, size.etag)) return reply.code(304).send();
     const bytes = size.bytes;
     return reply
@@ -193,6 +190,15 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
 /** `Cache-Control` of photo bytes. */
 export function photoCacheControl(maxAgeSeconds: number): string {
   return maxAgeSeconds > 0 ? `private, max-age=${maxAgeSeconds}` : "private, no-cache";
+}
+
+/** The headers of a photo-bytes answer, 200 or 304, besides its type and length. */
+export function photoBytesHeaders(etag: string, cacheControl: string) {
+  return {
+    etag: quoteEtag(etag),
+    "cache-control": cacheControl,
+    "x-content-type-options": "nosniff",
+  };
 }
 
 function sizeEntity(size: SizeInfo) {

@@ -1,7 +1,7 @@
 /** Request ids: every response carries `request-id` and `client-request-id`, as Graph's do. */
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 const CLIENT_ID = /^[\w.:-]{1,128}$/;
 
@@ -15,10 +15,15 @@ export function clientRequestId(headers: IncomingHttpHeaders, requestId: string)
   return typeof sent === "string" && CLIENT_ID.test(sent) ? sent : requestId;
 }
 
+/** Sets both ids on the reply. */
+export function sendRequestIds(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header("request-id", request.id);
+  reply.header("client-request-id", clientRequestId(request.headers, request.id));
+}
+
 export function registerRequestContext(app: FastifyInstance): void {
   app.addHook("onRequest", (request, reply, done) => {
-    reply.header("request-id", request.id);
-    reply.header("client-request-id", clientRequestId(request.headers, request.id));
+    sendRequestIds(request, reply);
     done();
   });
 }
