@@ -94,7 +94,11 @@ const flags = readFlags(
       help: "run Portrait from dist (built first) or src (tsx)",
     },
     ...PORTRAIT_FLAGS,
-    "cpu-prof": { type: "string", default: "", help: "write V8 CPU profiles of Portrait into DIR" },
+    "cpu-prof": {
+      type: "string",
+      default: "",
+      help: "write V8 CPU profiles of Portrait and the Node baselines into DIR",
+    },
     instructions: {
       type: "boolean",
       default: false,
@@ -231,6 +235,7 @@ try {
       workers,
       workDir: work,
       ...(instructions && { prefix: callgrindPrefix(work) }),
+      ...(cpuProfDir && { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] }),
     });
     const targets = new Map<ServerName, { url: string; pid: number }>([...local, ...portraits]);
 

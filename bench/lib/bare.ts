@@ -15,12 +15,15 @@ export async function startBareServer(options: {
   probe: string;
   /** A command that runs Node, e.g. valgrind and its options (`instructions.ts`). */
   prefix?: string[];
+  /** Extra Node options, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }): Promise<Started & { url: string }> {
   const [command = process.execPath, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
   const started = startProcess(
     command,
     [
       ...prefixArgs,
+      ...(options.nodeArgs ?? []),
       "--import",
       "tsx",
       join(ROOT, "bench/lib", options.script ?? "bare-server.ts"),

@@ -26,6 +26,8 @@ export async function startBaselines(options: {
   workDir: string;
   /** A command that runs Node for the Node baselines (`instructions.ts`). */
   prefix?: string[];
+  /** Extra Node options for the Node baselines, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }): Promise<Map<BaselineName, Baseline>> {
   const { root, fetched, workers, workDir } = options;
   const started = new Map<BaselineName, Baseline>();
@@ -62,6 +64,7 @@ export async function startBaselines(options: {
             workDir,
             probe,
             ...(options.prefix && { prefix: options.prefix }),
+            ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),
           }),
         );
       }

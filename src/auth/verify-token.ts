@@ -57,6 +57,9 @@ const KEY_SET_RETRY_AFTER_SECONDS = 5;
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { keys, userClaim } = options;
   const now = options.currentDate ?? (() => new Date());
+  const currentDate = options.currentDate;
+  // Milliseconds without a Date object, for the cache lookup every request makes.
+  const nowMs = currentDate ? () => currentDate().getTime() : Date.now;
   const maxEntries = options.cacheMaxEntries ?? 10_000;
   // Keyed by the token's last characters (its signature), with the whole token kept to compare:
   // a fresh header string must be hashed to be looked up, and hashing 27 characters instead of
@@ -94,20 +97,20 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return Object.freeze(principalFromClaims(payload, userClaim));
   };
 
-  const cached = (token: string, at: Date): Principal | undefined => {
+  const cached = (token: string, atMs: number): Principal | undefined => {
     const key = cacheKey(token);
     const entry = verified.get(key);
     if (entry === undefined || entry.token !== token) return undefined;
-    if (entry.principal.expiresAt * 1000 > at.getTime()) return entry.principal;
+    if (entry.principal.expiresAt * 1000 > atMs) return entry.principal;
     verified.delete(key);
     return undefined;
   };
 
   return {
-    cached: (token) => cached(token, now()),
+    cached: (token) => cached(token, nowMs()),
     async verify(token) {
       const at = now();
-      const known = cached(token, at);
+      const known = cached(token, at.getTime());
       if (known) return known;
       let principal: Principal;
       try {

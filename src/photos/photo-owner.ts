@@ -100,6 +100,38 @@ async function readUserById(
   if (!isGuid(key)) return undefined;
   const id = key.toLowerCase();
   const found = await store.getPhotoSizeInfo(principal.tenantId, "user", id, edge);
+  return userReadOwner(principal, ref, key, id, edge, found);
+}
+
+/**
+ * `resolvePhotoOwner(store, principal, { kind: "user", user: ref }, "read", { edge })` without
+ * a promise, for a store that reads without waiting (`getPhotoSizeInfoSync`): the same owner or
+ * the same error, thrown. Undefined when it cannot answer so (another store, a
+ * userPrincipalName key): the caller then asks `resolvePhotoOwner`.
+ */
+export function resolveUserReadNow(
+  store: Store,
+  principal: Principal,
+  ref: UserRef,
+  edge: number | undefined,
+): PhotoOwner | undefined {
+  if (!store.getPhotoSizeInfoSync) return undefined;
+  const key = userKey(principal, ref);
+  if (!isGuid(key)) return undefined;
+  const id = key.toLowerCase();
+  const found = store.getPhotoSizeInfoSync(principal.tenantId, "user", id, edge);
+  return userReadOwner(principal, ref, key, id, edge, found);
+}
+
+/** The decision of a read by id, from the store's answer for the user `id` (`key` as named). */
+function userReadOwner(
+  principal: Principal,
+  ref: UserRef,
+  key: string,
+  id: string,
+  edge: number | undefined,
+  found: { size: SizeInfo | undefined } | undefined,
+): PhotoOwner {
   if (!found) return unknownUser(principal, ref, key);
   requirePermission(mayAccessUserPhoto(principal, id, "read"));
   return { tenantId: principal.tenantId, id, kind: "user", prefetched: { edge, size: found.size } };

@@ -118,6 +118,19 @@ export function createPhotoService(deps: {
       return found;
     },
 
+    /**
+     * `content(owner, edge)` without a promise, when it needs no store read: the owner was
+     * resolved with this size's metadata (`prefetched`) and the cache holds its bytes.
+     * Undefined otherwise (the caller then asks `content`).
+     */
+    cachedContent(owner: PhotoOwner, edge?: number): StoredSize | undefined {
+      const prefetched = owner.prefetched;
+      if (!cache || !prefetched || prefetched.edge !== edge || !prefetched.size) return undefined;
+      const info = prefetched.size;
+      const bytes = cache.get(info.etag);
+      return bytes && { edge: info.edge, etag: info.etag, bytes };
+    },
+
     async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {
       await checkPrecondition(owner, precondition);
       if (!(await store.deletePhoto(owner.tenantId, owner.id))) throw photoNotFound();

@@ -150,8 +150,13 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
   test("each sees the other's writes at once, and its own", () =>
     twoStores(async (a, b, tenant, owner) => {
       await a.replacePhoto(tenant, owner.id, [size(48, "one")]);
-      const etag = async (store: typeof a) =>
-        (await store.getPhotoSizeInfo(tenant, "user", owner.id, 48))?.size?.etag;
+      // The answer without a promise (what a photo GET uses) must be as fresh.
+      const etag = async (store: typeof a) => {
+        const now = store.getPhotoSizeInfoSync?.(tenant, "user", owner.id, 48)?.size?.etag;
+        const answer = (await store.getPhotoSizeInfo(tenant, "user", owner.id, 48))?.size?.etag;
+        assert.equal(now, answer, "getPhotoSizeInfoSync agrees with getPhotoSizeInfo");
+        return answer;
+      };
       const listed = async (store: typeof a) =>
         (await store.listPhotoSizes(tenant, owner.id)).map((info) => info.etag);
       // Both have read (and may keep) the first photo.
@@ -166,10 +171,14 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
       assert.deepEqual(await listed(a), ['"two-48"']);
 
       await a.deletePhoto(tenant, owner.id);
+      assert.deepEqual(b.getPhotoSizeInfoSync?.(tenant, "user", owner.id, 48), {
+        size: undefined,
+      });
       assert.deepEqual(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), {
         size: undefined,
       });
       await a.deleteObject(tenant, owner.id);
+      assert.equal(b.getPhotoSizeInfoSync?.(tenant, "user", owner.id, 48), undefined);
       assert.equal(await b.getPhotoSizeInfo(tenant, "user", owner.id, 48), undefined);
       assert.deepEqual(await b.listPhotoSizes(tenant, owner.id), []);
     }));

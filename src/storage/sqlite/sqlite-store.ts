@@ -48,6 +48,25 @@ export function openSqliteStore(options: { path: string }): Store {
     }
   };
 
+  const sizeInfo = (
+    tenantId: string,
+    kind: ObjectKind,
+    id: string,
+    edge?: number,
+  ): { size: SizeInfo | undefined } | undefined =>
+    guarded(() =>
+      // The tenant's length keeps keys apart however ids and tenant ids are spelled.
+      cache.get(`size|${kind}|${edge ?? ""}|${tenantId.length}|${tenantId}${id}`, () => {
+        const row =
+          edge === undefined
+            ? s.getLargestSizeInfo.get({ tenantId, id, kind })
+            : s.getSizeInfo.get({ tenantId, id, kind, edge });
+        if (row === undefined) return undefined;
+        const size = fromSizeInfoJoinRow(row);
+        return Object.freeze({ size: size && Object.freeze(size) });
+      }),
+    );
+
   const insert = db.transaction((object: DirectoryObject): WriteResult => {
     const { tenantId, id, kind, uniqueKey } = object;
     if (s.objectExists.get({ tenantId, id }) !== undefined) {
@@ -179,26 +198,11 @@ export function openSqliteStore(options: { path: string }): Store {
       );
     },
 
-    async getPhotoSizeInfo(
-      tenantId: string,
-      kind: ObjectKind,
-      ownerId: string,
-      edge?: number,
-    ): Promise<{ size: SizeInfo | undefined } | undefined> {
-      const id = ownerId;
-      return guarded(() =>
-        // The tenant's length keeps keys apart however ids and tenant ids are spelled.
-        cache.get(`size|${kind}|${edge ?? ""}|${tenantId.length}|${tenantId}${id}`, () => {
-          const row =
-            edge === undefined
-              ? s.getLargestSizeInfo.get({ tenantId, id, kind })
-              : s.getSizeInfo.get({ tenantId, id, kind, edge });
-          if (row === undefined) return undefined;
-          const size = fromSizeInfoJoinRow(row);
-          return Object.freeze({ size: size && Object.freeze(size) });
-        }),
-      );
+    async getPhotoSizeInfo(tenantId: string, kind: ObjectKind, ownerId: string, edge?: number) {
+      return sizeInfo(tenantId, kind, ownerId, edge);
     },
+
+    getPhotoSizeInfoSync: sizeInfo,
 
     async ping(): Promise<void> {
       guarded(() => s.ping.get());
