@@ -5,8 +5,10 @@
  * hooks and handling of a byte payload cost 4 to 16 µs of the 54 to 70 µs each took
  * (BENCHMARKS.md). The answer is the one the Fastify route gives (`test/http/fast-read.test.ts`
  * holds the two to the same status, headers and bytes): the same domain calls, the same
- * headers, counted in the metrics, the access log and the rate limit. Metadata GETs stay on the
- * Fastify routes: answering them here gained nothing measurable.
+ * headers, counted in the metrics, the access log and the rate limit. With a store that reads
+ * without waiting (SQLite) and the bytes in the cache, the answer is written within the request
+ * event, without a promise. Metadata GETs stay on the Fastify routes: answering them here
+ * gained nothing measurable.
  *
  * Everything else goes to Fastify untouched: other URLs and methods, query strings,
  * percent-encoding, unknown tokens, a caller over its rate limit, and any request whose lookup
