@@ -85,7 +85,12 @@ const flags = readFlags(
     compare: {
       type: "string",
       default: "",
-      help: "also measure Portrait from this other checkout, in the same rounds",
+      help: "also measure Portrait from this other checkout (or this one), in the same rounds",
+    },
+    "compare-env": {
+      type: "string",
+      default: "",
+      help: "extra environment of the --compare server only, NAME=value,... (a setting against the same build)",
     },
     "log-level": { type: "string", default: "warn", help: "Portrait LOG_LEVEL" },
     source: {
@@ -121,6 +126,7 @@ const source = stringFlag(flags, "source") as Source;
 const servers = new Set(listFlag(flags, "servers"));
 const logLevel = stringFlag(flags, "log-level");
 const extraEnv = envFlag(flags, "env");
+const compareEnv = envFlag(flags, "compare-env");
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
 const compareDir = stringFlag(flags, "compare") && resolve(stringFlag(flags, "compare"));
 if (compareDir) servers.add("compare");
@@ -140,9 +146,9 @@ const cpuProfDir = stringFlag(flags, "cpu-prof") && resolve(stringFlag(flags, "c
 const measured = (name: ServerName) => servers.has(name);
 
 stopChildrenOnExit();
-const describePortrait = (dir: string) =>
+const describePortrait = (dir: string, env: string[] = listFlag(flags, "env")) =>
   `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workers}, LOG_LEVEL=${logLevel}` +
-  `${Object.keys(extraEnv).length ? `, ${listFlag(flags, "env").join(", ")}` : ""}`;
+  `${env.length ? `, ${env.join(", ")}` : ""}`;
 printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   ...(instructions
     ? {
@@ -156,7 +162,9 @@ printHeader("Portrait GET benchmark (issue items 1 and 2)", {
     ? "one count per server"
     : `${rounds} per server, servers in turn (median reported)`,
   portrait: describePortrait(portraitDir),
-  compare: compareDir ? describePortrait(compareDir) : "not measured",
+  compare: compareDir
+    ? describePortrait(compareDir, [...listFlag(flags, "env"), ...listFlag(flags, "compare-env")])
+    : "not measured",
   nginx: nginx
     ? `${nginxVersion(nginx)}, worker_processes ${workers}, files`
     : servers.has("nginx")
@@ -199,7 +207,7 @@ try {
       port: serverPort,
       source,
       logLevel,
-      env: { WORKERS: String(workers), ...extraEnv },
+      env: { WORKERS: String(workers), ...extraEnv, ...(name === "compare" && compareEnv) },
       ...(cpuProfDir && { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] }),
       ...(instructions && { prefix: callgrindPrefix(work) }),
     });
