@@ -56,9 +56,8 @@ const KEY_SET_RETRY_AFTER_SECONDS = 5;
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { keys, userClaim } = options;
-  const now = options.currentDate ?? (() => new Date());
   const currentDate = options.currentDate;
-  // Milliseconds without a Date object, for the cache lookup every request makes.
+  // Milliseconds, without a Date object for the cache lookup every request makes.
   const nowMs = currentDate ? () => currentDate().getTime() : Date.now;
   const maxEntries = options.cacheMaxEntries ?? 10_000;
   // Keyed by the token's last characters (its signature), with the whole token kept to compare:
@@ -109,7 +108,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     cached: (token) => cached(token, nowMs()),
     async verify(token) {
-      const at = now();
+      const at = new Date(nowMs());
       const known = cached(token, at.getTime());
       if (known) return known;
       let principal: Principal;

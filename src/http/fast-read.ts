@@ -17,7 +17,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import type { TokenVerifier } from "../auth/verify-token.ts";
-import { resolvePhotoOwner, resolveUserReadNow } from "../photos/photo-owner.ts";
+import { type PhotoOwner, resolvePhotoOwner, resolveUserReadNow } from "../photos/photo-owner.ts";
 import type { PhotoService } from "../photos/photo-service.ts";
 import { parseSizeLabel } from "../photos/sizes.ts";
 import type { Store, StoredSize } from "../photos/store.ts";
@@ -130,10 +130,12 @@ export function installFastRead(
       }
     };
     // A store that reads without waiting, and bytes in the cache: answered without a promise.
+    let owner: PhotoOwner | undefined;
     let now: StoredSize | undefined;
     try {
-      const owner = path.kind === "user" && resolveUserReadNow(store, principal, path.user, edge);
-      now = owner ? photos.cachedContent(owner, edge) : undefined;
+      owner =
+        path.kind === "user" ? resolveUserReadNow(store, principal, path.user, edge) : undefined;
+      now = owner && photos.cachedContent(owner, edge);
     } catch {
       // Not found, not allowed, store down: Fastify asks again and renders the error.
       fastify(request, response);
@@ -143,9 +145,13 @@ export function installFastRead(
       send(now);
       return;
     }
-    resolvePhotoOwner(store, principal, path, "read", { edge })
-      .then((owner) => photos.content(owner, edge))
-      .then(send, () => fastify(request, response));
+    // An owner decided above is not decided again; only the bytes are read.
+    const content = owner
+      ? photos.content(owner, edge)
+      : resolvePhotoOwner(store, principal, path, "read", { edge }).then((found) =>
+          photos.content(found, edge),
+        );
+    content.then(send, () => fastify(request, response));
   };
 
   server.removeListener("request", fastify);

@@ -96,11 +96,10 @@ async function readUserById(
   ref: UserRef,
   edge: number | undefined,
 ): Promise<PhotoOwner | undefined> {
-  const key = userKey(principal, ref);
-  if (!isGuid(key)) return undefined;
-  const id = key.toLowerCase();
-  const found = await store.getPhotoSizeInfo(principal.tenantId, "user", id, edge);
-  return userReadOwner(principal, ref, key, id, edge, found);
+  const named = byId(principal, ref);
+  if (!named) return undefined;
+  const found = await store.getPhotoSizeInfo(principal.tenantId, "user", named.id, edge);
+  return userReadOwner(principal, ref, named, edge, found);
 }
 
 /**
@@ -116,19 +115,23 @@ export function resolveUserReadNow(
   edge: number | undefined,
 ): PhotoOwner | undefined {
   if (!store.getPhotoSizeInfoSync) return undefined;
-  const key = userKey(principal, ref);
-  if (!isGuid(key)) return undefined;
-  const id = key.toLowerCase();
-  const found = store.getPhotoSizeInfoSync(principal.tenantId, "user", id, edge);
-  return userReadOwner(principal, ref, key, id, edge, found);
+  const named = byId(principal, ref);
+  if (!named) return undefined;
+  const found = store.getPhotoSizeInfoSync(principal.tenantId, "user", named.id, edge);
+  return userReadOwner(principal, ref, named, edge, found);
 }
 
-/** The decision of a read by id, from the store's answer for the user `id` (`key` as named). */
+/** The user's key as named and its id, when the key is an id (a GUID); else undefined. */
+function byId(principal: Principal, ref: UserRef): { key: string; id: string } | undefined {
+  const key = userKey(principal, ref);
+  return isGuid(key) ? { key, id: key.toLowerCase() } : undefined;
+}
+
+/** The decision of a read by id, from the store's answer for that user. */
 function userReadOwner(
   principal: Principal,
   ref: UserRef,
-  key: string,
-  id: string,
+  { key, id }: { key: string; id: string },
   edge: number | undefined,
   found: { size: SizeInfo | undefined } | undefined,
 ): PhotoOwner {

@@ -68,6 +68,12 @@ export function createPhotoService(deps: {
     return (await store.getPhotoSizeInfo(owner.tenantId, kind, owner.id, edge))?.size;
   };
 
+  /** The size's bytes from the cache, when it holds them. */
+  const cached = (info: SizeInfo): StoredSize | undefined => {
+    const bytes = cache?.get(info.etag);
+    return bytes && { edge: info.edge, etag: info.etag, bytes };
+  };
+
   /** One size's metadata: the given edge, or the largest available. */
   const size = async (owner: PhotoOwner, edge?: number): Promise<SizeInfo> => {
     const found = await findSize(owner, edge);
@@ -108,9 +114,8 @@ export function createPhotoService(deps: {
      */
     async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
       if (cache) {
-        const info = await size(owner, edge);
-        const bytes = cache.get(info.etag);
-        if (bytes) return { edge: info.edge, etag: info.etag, bytes };
+        const hit = cached(await size(owner, edge));
+        if (hit) return hit;
       }
       const found = await store.getPhotoSize(owner.tenantId, owner.id, edge);
       if (!found) throw photoNotFound();
@@ -125,10 +130,9 @@ export function createPhotoService(deps: {
      */
     cachedContent(owner: PhotoOwner, edge?: number): StoredSize | undefined {
       const prefetched = owner.prefetched;
-      if (!cache || !prefetched || prefetched.edge !== edge || !prefetched.size) return undefined;
-      const info = prefetched.size;
-      const bytes = cache.get(info.etag);
-      return bytes && { edge: info.edge, etag: info.etag, bytes };
+      return prefetched && prefetched.edge === edge && prefetched.size
+        ? cached(prefetched.size)
+        : undefined;
     },
 
     async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {
