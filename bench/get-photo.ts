@@ -44,16 +44,17 @@ import {
   LOAD_HEADERS,
   loadRow,
   medianRun,
+  pairedRatio,
   printTable,
   printTargets,
-  ratio,
   round,
   type Target,
+  times,
 } from "./lib/report.ts";
 import { encodeSizes, PHONE_IMAGE, seedPhotos } from "./lib/seed.ts";
 import { mirror, type PathRequest } from "./lib/static-tree.ts";
 
-/** Measured in this order in every round. */
+/** Measured in this order in even rounds, in reverse in odd ones. */
 const ORDER = ["nginx", "bare", "fastify", "compare", "portrait"] as const;
 type ServerName = (typeof ORDER)[number];
 
@@ -71,7 +72,16 @@ const flags = readFlags(
     pipelining: { type: "string", default: "1", help: "requests in flight per connection" },
     users: { type: "string", default: "1000", help: "users with a photo, all requested in turn" },
     tokens: { type: "string", default: "100", help: "distinct bearer tokens, used in turn" },
-    rounds: { type: "string", default: "1", help: "runs per server; the median is reported" },
+    rounds: {
+      type: "string",
+      default: "1",
+      help: "runs per server, servers back to back in each round (order reversed every other round); the median run is reported, and ratios are medians of per-round ratios",
+    },
+    "per-round": {
+      type: "boolean",
+      default: false,
+      help: "also print every round's req/s per server",
+    },
     workers: {
       type: "string",
       default: "1",
@@ -121,6 +131,7 @@ const load: LoadSettings = {
 const userCount = intFlag(flags, "users", 1);
 const tokenCount = intFlag(flags, "tokens", 1);
 const rounds = intFlag(flags, "rounds", 1);
+const perRound = flags["per-round"] === true;
 const workers = intFlag(flags, "workers", 1);
 const source = stringFlag(flags, "source") as Source;
 const servers = new Set(listFlag(flags, "servers"));
@@ -160,7 +171,7 @@ printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   tokens: `${tokenCount} delegated tokens (User.ReadBasic.All), one per request in turn`,
   rounds: instructions
     ? "one count per server"
-    : `${rounds} per server, servers in turn (median reported)`,
+    : `${rounds} per server, servers back to back (reversed every other round); median run reported, ratios are medians of per-round ratios`,
   portrait: describePortrait(portraitDir),
   compare: compareDir
     ? describePortrait(compareDir, [...listFlag(flags, "env"), ...listFlag(flags, "compare-env")])
@@ -263,7 +274,9 @@ try {
     }
     const runs = new Map<ServerName, LoadResult[]>();
     for (let r = 0; r < rounds; r++) {
-      for (const server of ORDER) {
+      const order = r % 2 === 0 ? ORDER : [...ORDER].reverse();
+      const line: string[] = [];
+      for (const server of order) {
         const target = targets.get(server);
         if (!target || !measured(server)) continue;
         const result = await runLoad(target.url, requests, load, work, target.pid);
@@ -273,7 +286,9 @@ try {
           );
         }
         runs.set(server, [...(runs.get(server) ?? []), result]);
+        line.push(`${server} ${round(result.requestsPerSecond)}`);
       }
+      if (perRound) console.log(`  round ${r + 1}: ${line.join(", ")} req/s`);
     }
     for (const server of local.values()) await server.stop();
 
@@ -289,20 +304,22 @@ try {
     );
     const mine = median("portrait");
     const [bare, ngx, before] = [median("bare"), median("nginx"), median("compare")];
+    const against = (server: ServerName) =>
+      pairedRatio(runs.get("portrait") ?? [], runs.get(server) ?? []);
     if (mine) {
       const targets: Target[] = [];
       const rps = mine.requestsPerSecond;
       if (bare)
         targets.push({
           name: ">= 0.9x bare node:http",
-          met: rps >= 0.9 * bare.requestsPerSecond,
-          detail: ratio(rps, bare.requestsPerSecond),
+          met: against("bare") >= 0.9,
+          detail: times(against("bare")),
         });
       if (ngx)
         targets.push({
           name: ">= 0.6x nginx",
-          met: rps >= 0.6 * ngx.requestsPerSecond,
-          detail: ratio(rps, ngx.requestsPerSecond),
+          met: against("nginx") >= 0.6,
+          detail: times(against("nginx")),
         });
       targets.push({ name: "p99 < 10 ms", met: mine.p99 < 10, detail: `${round(mine.p99, 2)} ms` });
       if (before) {
@@ -310,7 +327,7 @@ try {
         targets.push({
           name: "against --compare (information)",
           met: true,
-          detail: `${ratio(rps, before.requestsPerSecond)} req/s, ${cpu}`,
+          detail: `${times(against("compare"))} req/s, ${cpu}`,
         });
       }
       console.log("");
@@ -318,11 +335,11 @@ try {
       summary.push([
         name,
         round(rps),
-        bare ? ratio(rps, bare.requestsPerSecond) : "n/a",
-        ngx ? ratio(rps, ngx.requestsPerSecond) : "n/a",
+        bare ? times(against("bare")) : "n/a",
+        ngx ? times(against("nginx")) : "n/a",
         round(mine.p99, 2),
         round(mine.cpuMicrosPerRequest ?? 0),
-        before ? ratio(rps, before.requestsPerSecond) : "n/a",
+        before ? times(against("compare")) : "n/a",
       ]);
     }
     console.log("");

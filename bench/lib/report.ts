@@ -9,7 +9,31 @@ export function round(value: number, digits = 0): string {
 }
 
 export function ratio(value: number, baseline: number): string {
-  return baseline > 0 ? `${round(value / baseline, 2)}x` : "n/a";
+  return baseline > 0 ? times(value / baseline) : "n/a";
+}
+
+/**
+ * The median over rounds of `mine`'s requests per second divided by `baseline`'s in the same
+ * round (both lists in round order). Servers measured back to back share the machine's speed
+ * of the moment, which can change twofold within a minute here; a ratio of medians taken at
+ * different moments moves with it.
+ */
+export function pairedRatio(mine: readonly LoadResult[], baseline: readonly LoadResult[]): number {
+  const ratios = mine.flatMap((run, i) => {
+    const other = baseline[i]?.requestsPerSecond ?? 0;
+    return other > 0 ? [run.requestsPerSecond / other] : [];
+  });
+  ratios.sort((a, b) => a - b);
+  if (ratios.length === 0) return 0;
+  const middle = Math.floor(ratios.length / 2);
+  return ratios.length % 2 === 1
+    ? (ratios[middle] ?? 0)
+    : ((ratios[middle - 1] ?? 0) + (ratios[middle] ?? 0)) / 2;
+}
+
+/** A ratio as printed: `0.64x`. */
+export function times(value: number): string {
+  return value > 0 ? `${round(value, 2)}x` : "n/a";
 }
 
 /** The median of the runs by requests per second (the run itself, so its latencies match). */
