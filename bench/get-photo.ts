@@ -306,20 +306,21 @@ try {
     const [bare, ngx, before] = [median("bare"), median("nginx"), median("compare")];
     const against = (server: ServerName) =>
       pairedRatio(runs.get("portrait") ?? [], runs.get(server) ?? []);
+    const [vsBare, vsNginx, vsBefore] = [against("bare"), against("nginx"), against("compare")];
     if (mine) {
       const targets: Target[] = [];
       const rps = mine.requestsPerSecond;
       if (bare)
         targets.push({
           name: ">= 0.9x bare node:http",
-          met: against("bare") >= 0.9,
-          detail: times(against("bare")),
+          met: vsBare >= 0.9,
+          detail: times(vsBare),
         });
       if (ngx)
         targets.push({
           name: ">= 0.6x nginx",
-          met: against("nginx") >= 0.6,
-          detail: times(against("nginx")),
+          met: vsNginx >= 0.6,
+          detail: times(vsNginx),
         });
       targets.push({ name: "p99 < 10 ms", met: mine.p99 < 10, detail: `${round(mine.p99, 2)} ms` });
       if (before) {
@@ -327,7 +328,7 @@ try {
         targets.push({
           name: "against --compare (information)",
           met: true,
-          detail: `${times(against("compare"))} req/s, ${cpu}`,
+          detail: `${times(vsBefore)} req/s, ${cpu}`,
         });
       }
       console.log("");
@@ -335,11 +336,11 @@ try {
       summary.push([
         name,
         round(rps),
-        bare ? times(against("bare")) : "n/a",
-        ngx ? times(against("nginx")) : "n/a",
+        bare ? times(vsBare) : "n/a",
+        ngx ? times(vsNginx) : "n/a",
         round(mine.p99, 2),
         round(mine.cpuMicrosPerRequest ?? 0),
-        before ? times(against("compare")) : "n/a",
+        before ? times(vsBefore) : "n/a",
       ]);
     }
     console.log("");

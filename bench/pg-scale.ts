@@ -12,6 +12,7 @@ import { loadDevIssuer } from "../src/auth/dev-issuer.ts";
 import { type PortraitProcess, spawnPortrait } from "../test/helpers/portrait-process.ts";
 import { type LoadResult, runLoad } from "./lib/http-load.ts";
 import { dropSchema, loadUsers } from "./lib/pg-load-users.ts";
+import { median } from "./lib/report.ts";
 
 const HELP = `Usage: node --import tsx bench/pg-scale.ts [options]
 
@@ -118,14 +119,6 @@ function measure(set: DataSet, processes: number, token: string, durationMs: num
     durationMs,
   });
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 async function main(): Promise<void> {
   await printMachine();

@@ -19,16 +19,21 @@ export function ratio(value: number, baseline: number): string {
  * different moments moves with it.
  */
 export function pairedRatio(mine: readonly LoadResult[], baseline: readonly LoadResult[]): number {
-  const ratios = mine.flatMap((run, i) => {
-    const other = baseline[i]?.requestsPerSecond ?? 0;
-    return other > 0 ? [run.requestsPerSecond / other] : [];
-  });
-  ratios.sort((a, b) => a - b);
-  if (ratios.length === 0) return 0;
-  const middle = Math.floor(ratios.length / 2);
-  return ratios.length % 2 === 1
-    ? (ratios[middle] ?? 0)
-    : ((ratios[middle - 1] ?? 0) + (ratios[middle] ?? 0)) / 2;
+  return median(
+    mine.flatMap((run, i) => {
+      const other = baseline[i]?.requestsPerSecond ?? 0;
+      return other > 0 ? [run.requestsPerSecond / other] : [];
+    }),
+  );
+}
+
+/** The median of `values` (the mean of the middle two for an even count); NaN when empty. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
 /** A ratio as printed: `0.64x`. */
