@@ -1,5 +1,6 @@
 /**
- * A real Portrait process (`node --import tsx src/main.ts`), as an operator runs it: settings
+ * A real Portrait process (`node --import tsx src/main.ts`, or other arguments to node such as a
+ * compiled `main.js`), as an operator runs it: settings
  * from the environment and a free port. It is up once it logs "Portrait listening on" (at
  * LOG_LEVEL info, the default here) or, at quieter levels, once /healthz answers.
  * `stop()` ends it by its pid (SIGTERM, then SIGKILL after a grace period).
@@ -24,10 +25,16 @@ const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
 const STARTUP_LIMIT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
-/** Starts Portrait with `env` on top of a minimal environment; resolves once it listens. */
-export async function spawnPortrait(env: Record<string, string>): Promise<PortraitProcess> {
+/**
+ * Starts Portrait with `env` on top of a minimal environment, node running `nodeArgs`; resolves
+ * once it listens.
+ */
+export async function spawnPortrait(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = ["--import", "tsx", "src/main.ts"],
+): Promise<PortraitProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, nodeArgs, {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? "",
