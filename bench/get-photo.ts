@@ -102,6 +102,11 @@ const flags = readFlags(
       default: "",
       help: "extra environment of the --compare server only, NAME=value,... (a setting against the same build)",
     },
+    "compare-node-args": {
+      type: "string",
+      default: "",
+      help: "extra Node options of the --compare server only, comma-separated (e.g. --single-threaded-gc)",
+    },
     "log-level": { type: "string", default: "warn", help: "Portrait LOG_LEVEL" },
     source: {
       type: "string",
@@ -138,6 +143,7 @@ const servers = new Set(listFlag(flags, "servers"));
 const logLevel = stringFlag(flags, "log-level");
 const extraEnv = envFlag(flags, "env");
 const compareEnv = envFlag(flags, "compare-env");
+const compareNodeArgs = listFlag(flags, "compare-node-args");
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
 const compareDir = stringFlag(flags, "compare") && resolve(stringFlag(flags, "compare"));
 if (compareDir) servers.add("compare");
@@ -174,7 +180,11 @@ printHeader("Portrait GET benchmark (issue items 1 and 2)", {
     : `${rounds} per server, servers back to back (reversed every other round); median run reported, ratios are medians of per-round ratios`,
   portrait: describePortrait(portraitDir),
   compare: compareDir
-    ? describePortrait(compareDir, [...listFlag(flags, "env"), ...listFlag(flags, "compare-env")])
+    ? describePortrait(compareDir, [
+        ...listFlag(flags, "env"),
+        ...listFlag(flags, "compare-env"),
+        ...compareNodeArgs.map((arg) => `node ${arg}`),
+      ])
     : "not measured",
   nginx: nginx
     ? `${nginxVersion(nginx)}, worker_processes ${workers}, files`
@@ -219,7 +229,10 @@ try {
       source,
       logLevel,
       env: { WORKERS: String(workers), ...extraEnv, ...(name === "compare" && compareEnv) },
-      ...(cpuProfDir && { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] }),
+      nodeArgs: [
+        ...(cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] : []),
+        ...(name === "compare" ? compareNodeArgs : []),
+      ],
       ...(instructions && { prefix: callgrindPrefix(work) }),
     });
     started.push(server);

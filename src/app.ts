@@ -91,7 +91,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const draining = registerDraining(app);
   registerAccessLog(app);
   registerErrorRenderer(app, config);
-  const metrics = createMetrics(() => images.stats());
+  const metrics = createMetrics({
+    images: () => images.stats(),
+    photoCache: () => photos.cacheStats(),
+  });
   registerMetrics(app, metrics);
 
   await app.register(healthRoutes, { store, metrics });

@@ -1,5 +1,6 @@
 /** Request and image-queue metrics in the Prometheus text format. */
 import type { FastifyInstance } from "fastify";
+import type { PhotoCacheStats } from "../photos/photo-service.ts";
 
 export interface Metrics {
   /** One response sent; `fast` when the read fast path (`fast-read.ts`) sent it. */
@@ -7,7 +8,13 @@ export interface Metrics {
   render(): string;
 }
 
-export function createMetrics(imageStats: () => { active: number; queued: number }): Metrics {
+export interface MetricSources {
+  images: () => { active: number; queued: number };
+  /** Undefined when the photo byte cache is off (`PHOTO_CACHE_MB=0`). */
+  photoCache: () => PhotoCacheStats | undefined;
+}
+
+export function createMetrics(sources: MetricSources): Metrics {
   /** Counts by method, then status: no label string is built per response. */
   const responses = new Map<string, Map<number, number>>();
   let fastResponses = 0;
@@ -29,7 +36,14 @@ export function createMetrics(imageStats: () => { active: number; queued: number
 
     render() {
       const memory = process.memoryUsage();
-      const images = imageStats();
+      const images = sources.images();
+      const cache = sources.photoCache() ?? {
+        hits: 0,
+        misses: 0,
+        entries: 0,
+        bytes: 0,
+        maxBytes: 0,
+      };
       const lines = [
         "# HELP portrait_http_responses_total HTTP responses by method and status.",
         "# TYPE portrait_http_responses_total counter",
@@ -50,6 +64,19 @@ export function createMetrics(imageStats: () => { active: number; queued: number
         "# TYPE portrait_image_jobs gauge",
         `portrait_image_jobs{state="active"} ${images.active}`,
         `portrait_image_jobs{state="queued"} ${images.queued}`,
+        "# HELP portrait_photo_cache_answers_total Photo bytes answered from the byte cache (hit) or read from the store (miss).",
+        "# TYPE portrait_photo_cache_answers_total counter",
+        `portrait_photo_cache_answers_total{result="hit"} ${cache.hits}`,
+        `portrait_photo_cache_answers_total{result="miss"} ${cache.misses}`,
+        "# HELP portrait_photo_cache_bytes Bytes of photos held in the byte cache.",
+        "# TYPE portrait_photo_cache_bytes gauge",
+        `portrait_photo_cache_bytes ${cache.bytes}`,
+        "# HELP portrait_photo_cache_limit_bytes The byte cache's bound (PHOTO_CACHE_MB; 0 when off).",
+        "# TYPE portrait_photo_cache_limit_bytes gauge",
+        `portrait_photo_cache_limit_bytes ${cache.maxBytes}`,
+        "# HELP portrait_photo_cache_entries Photo sizes held in the byte cache.",
+        "# TYPE portrait_photo_cache_entries gauge",
+        `portrait_photo_cache_entries ${cache.entries}`,
         "# HELP portrait_process_resident_bytes Resident memory of the process.",
         "# TYPE portrait_process_resident_bytes gauge",
         `portrait_process_resident_bytes ${memory.rss}`,

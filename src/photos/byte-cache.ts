@@ -14,8 +14,6 @@ export interface ByteCacheStats {
   entries: number;
   bytes: number;
   maxBytes: number;
-  hits: number;
-  misses: number;
 }
 
 export interface ByteCache {
@@ -35,8 +33,6 @@ export function createByteCache(options: { maxBytes: number }): ByteCache {
   const keys: string[] = [];
   const values: Uint8Array[] = [];
   let bytes = 0;
-  let hits = 0;
-  let misses = 0;
 
   const evict = (slot: number) => {
     const last = keys.length - 1;
@@ -54,12 +50,7 @@ export function createByteCache(options: { maxBytes: number }): ByteCache {
   return {
     get(etag) {
       const slot = slots.get(etag);
-      if (slot === undefined) {
-        misses++;
-        return undefined;
-      }
-      hits++;
-      return values[slot];
+      return slot === undefined ? undefined : values[slot];
     },
     set(etag, value) {
       if (value.byteLength > maxBytes || slots.has(etag)) return;
@@ -69,6 +60,6 @@ export function createByteCache(options: { maxBytes: number }): ByteCache {
       values.push(value);
       bytes += value.byteLength;
     },
-    stats: () => ({ entries: keys.length, bytes, maxBytes, hits, misses }),
+    stats: () => ({ entries: keys.length, bytes, maxBytes }),
   };
 }

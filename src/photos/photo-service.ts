@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { GraphError } from "../errors.ts";
-import type { ByteCache } from "./byte-cache.ts";
+import type { ByteCache, ByteCacheStats } from "./byte-cache.ts";
 import type { PhotoOwner } from "./photo-owner.ts";
 import { sizesForShortSide } from "./sizes.ts";
 import type { SizeInfo, Store, StoredSize } from "./store.ts";
@@ -22,6 +22,14 @@ export interface ImageNormalizer {
 /** An `If-Match` precondition: the entity tags the client accepts, or `*` for any photo. */
 export type Precondition = { anyOf: readonly string[] } | { exists: true } | undefined;
 
+/** The byte cache's contents, and how the answers of `content` were served. */
+export interface PhotoCacheStats extends ByteCacheStats {
+  /** Answers whose bytes the cache held. */
+  hits: number;
+  /** Answers whose bytes were read from the store while the cache was on. */
+  misses: number;
+}
+
 export function photoNotFound(): GraphError {
   return new GraphError("ImageNotFound", "The photo wasn't found.");
 }
@@ -38,6 +46,8 @@ export function createPhotoService(deps: {
   cache?: ByteCache;
 }) {
   const { store, images, cache } = deps;
+  let cacheHits = 0;
+  let cacheMisses = 0;
 
   const checkPrecondition = async (owner: PhotoOwner, precondition: Precondition) => {
     if (precondition === undefined) return;
@@ -115,7 +125,11 @@ export function createPhotoService(deps: {
     async content(owner: PhotoOwner, edge?: number): Promise<StoredSize> {
       if (cache) {
         const hit = cached(await size(owner, edge));
-        if (hit) return hit;
+        if (hit) {
+          cacheHits++;
+          return hit;
+        }
+        cacheMisses++;
       }
       const found = await store.getPhotoSize(owner.tenantId, owner.id, edge);
       if (!found) throw photoNotFound();
@@ -126,13 +140,21 @@ export function createPhotoService(deps: {
     /**
      * `content(owner, edge)` without a promise, when it needs no store read: the owner was
      * resolved with this size's metadata (`prefetched`) and the cache holds its bytes.
-     * Undefined otherwise (the caller then asks `content`).
+     * Undefined otherwise (the caller then asks `content`, which counts the miss).
      */
     cachedContent(owner: PhotoOwner, edge?: number): StoredSize | undefined {
       const prefetched = owner.prefetched;
-      return prefetched && prefetched.edge === edge && prefetched.size
-        ? cached(prefetched.size)
-        : undefined;
+      const hit =
+        prefetched && prefetched.edge === edge && prefetched.size
+          ? cached(prefetched.size)
+          : undefined;
+      if (hit) cacheHits++;
+      return hit;
+    },
+
+    /** The byte cache's figures; undefined without a cache. */
+    cacheStats(): PhotoCacheStats | undefined {
+      return cache && { ...cache.stats(), hits: cacheHits, misses: cacheMisses };
     },
 
     async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {
