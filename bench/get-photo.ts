@@ -19,6 +19,7 @@ import {
   stringFlag,
 } from "./lib/cli.ts";
 import { chooseEndpoints } from "./lib/endpoints.ts";
+import { ORDER, reportGetTargets, type ServerName } from "./lib/get-verdict.ts";
 import {
   callgrindAvailable,
   callgrindPrefix,
@@ -38,25 +39,20 @@ import {
 } from "./lib/load.ts";
 import { printHeader } from "./lib/machine.ts";
 import { findNginx, NGINX_INSTALL_HINT, nginxVersion } from "./lib/nginx.ts";
-import { buildPortrait, ROOT, reserveUrl, type Source, startPortrait } from "./lib/portrait.ts";
-import { freePort, type Started, stopChildrenOnExit } from "./lib/processes.ts";
 import {
-  LOAD_HEADERS,
-  loadRow,
-  medianRun,
-  pairedRatio,
-  printTable,
-  printTargets,
-  round,
-  type Target,
-  times,
-} from "./lib/report.ts";
+  buildPortrait,
+  type CacheCounts,
+  describeCacheHits,
+  photoCacheCounts,
+  ROOT,
+  reserveUrl,
+  type Source,
+  startPortrait,
+} from "./lib/portrait.ts";
+import { freePort, type Started, stopChildrenOnExit } from "./lib/processes.ts";
+import { LOAD_HEADERS, loadRow, medianRun, printTable, round } from "./lib/report.ts";
 import { encodeSizes, PHONE_IMAGE, seedPhotos } from "./lib/seed.ts";
 import { mirror, type PathRequest } from "./lib/static-tree.ts";
-
-/** Measured in this order in even rounds, in reverse in odd ones. */
-const ORDER = ["nginx", "bare", "fastify", "compare", "portrait"] as const;
-type ServerName = (typeof ORDER)[number];
 
 const flags = readFlags(
   "Usage: node --import tsx bench/get-photo.ts [options]\n\n" +
@@ -285,6 +281,13 @@ try {
       printInstructions(counted);
       continue;
     }
+    // With several workers, /metrics answers for one of them: the cache is then not reported.
+    const cacheBefore = new Map<ServerName, CacheCounts>();
+    if (workers === 1) {
+      for (const [server, { url }] of portraits) {
+        cacheBefore.set(server, await photoCacheCounts(url));
+      }
+    }
     const runs = new Map<ServerName, LoadResult[]>();
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ORDER : [...ORDER].reverse();
@@ -304,6 +307,11 @@ try {
       if (perRound) console.log(`  round ${r + 1}: ${line.join(", ")} req/s`);
     }
     for (const server of local.values()) await server.stop();
+    for (const [server, before] of cacheBefore) {
+      const after = await photoCacheCounts(portraits.get(server)?.url ?? "");
+      const hits = describeCacheHits(before, after);
+      if (hits) console.log(`  photo byte cache of ${server}: ${hits}`);
+    }
 
     const median = (server: ServerName) => {
       const list = runs.get(server);
@@ -315,47 +323,8 @@ try {
         median(server) ? [loadRow(server, median(server) as LoadResult)] : [],
       ),
     );
-    const mine = median("portrait");
-    const [bare, ngx, before] = [median("bare"), median("nginx"), median("compare")];
-    const against = (server: ServerName) =>
-      pairedRatio(runs.get("portrait") ?? [], runs.get(server) ?? []);
-    const [vsBare, vsNginx, vsBefore] = [against("bare"), against("nginx"), against("compare")];
-    if (mine) {
-      const targets: Target[] = [];
-      const rps = mine.requestsPerSecond;
-      if (bare)
-        targets.push({
-          name: ">= 0.9x bare node:http",
-          met: vsBare >= 0.9,
-          detail: times(vsBare),
-        });
-      if (ngx)
-        targets.push({
-          name: ">= 0.6x nginx",
-          met: vsNginx >= 0.6,
-          detail: times(vsNginx),
-        });
-      targets.push({ name: "p99 < 10 ms", met: mine.p99 < 10, detail: `${round(mine.p99, 2)} ms` });
-      if (before) {
-        const cpu = `${round(before.cpuMicrosPerRequest ?? 0)} -> ${round(mine.cpuMicrosPerRequest ?? 0)} µs CPU per request`;
-        targets.push({
-          name: "against --compare (information)",
-          met: true,
-          detail: `${times(vsBefore)} req/s, ${cpu}`,
-        });
-      }
-      console.log("");
-      printTargets(targets);
-      summary.push([
-        name,
-        round(rps),
-        bare ? times(vsBare) : "n/a",
-        ngx ? times(vsNginx) : "n/a",
-        round(mine.p99, 2),
-        round(mine.cpuMicrosPerRequest ?? 0),
-        before ? times(vsBefore) : "n/a",
-      ]);
-    }
+    const row = reportGetTargets(name, runs, median);
+    if (row) summary.push(row);
     console.log("");
   }
   if (summary.length > 0) {
