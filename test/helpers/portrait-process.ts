@@ -1,8 +1,8 @@
 /**
  * A real Portrait process (`node --import tsx src/main.ts`, or other arguments to node such as a
- * compiled `main.js`), as an operator runs it: settings
- * from the environment and a free port. It is up once it logs "Portrait listening on" (at
- * LOG_LEVEL info, the default here) or, at quieter levels, once /healthz answers.
+ * compiled `main.js`), as an operator runs it: settings from the environment and a free port.
+ * It is up once it logs "Portrait listening on" (at LOG_LEVEL info, the default here) or, at
+ * quieter levels, once /healthz answers.
  * `stop()` ends it by its pid (SIGTERM, then SIGKILL after a grace period).
  */
 import { type ChildProcess, spawn } from "node:child_process";

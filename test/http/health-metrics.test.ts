@@ -1,7 +1,7 @@
 /** The public operational endpoints: liveness, readiness and the Prometheus metrics. */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { get, listening, putPhoto } from "../helpers/fast-read.ts";
+import { fastResponses, get, listening, putPhoto } from "../helpers/fast-read.ts";
 import { makeJpeg } from "../helpers/images.ts";
 import { startService, type TestService } from "../helpers/service.ts";
 
@@ -77,10 +77,12 @@ test("/metrics shows the photo byte cache: a size's first answer misses, the nex
   const off = await startService({ PHOTO_CACHE_MB: "0" });
   try {
     const base = await listening(cached);
-    const headers = { authorization: `Bearer ${await cached.appToken()}` };
+    const token = await cached.appToken();
+    const headers = { authorization: `Bearer ${token}` };
     const userId = await cached.createUser("cached@contoso.com");
-    await putPhoto(cached, userId, headers.authorization.slice(7), await makeJpeg(300, 300));
+    await putPhoto(cached, userId, token, await makeJpeg(300, 300));
     const before = await samplesOf(cached);
+    const fastBefore = await fastResponses(cached);
 
     // The fast path (a real socket, a known token) answers 48x48; the route answers the largest.
     const small = `/v1.0/users/${userId}/photos/48x48/$value`;
@@ -97,6 +99,7 @@ test("/metrics shows the photo byte cache: a size's first answer misses, the nex
       ),
       [200, 200, 200, 200, 200],
     );
+    assert.equal(await fastResponses(cached), fastBefore + 3, "the fast path answered 48x48");
     const after = await samplesOf(cached);
     const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
     assert.equal(delta('portrait_photo_cache_answers_total{result="miss"}'), 2);
