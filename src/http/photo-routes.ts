@@ -11,8 +11,7 @@ import type {
 } from "fastify";
 import type { Access } from "../auth/permissions.ts";
 import { GraphError } from "../errors.ts";
-import type { PhotoOwner } from "../photos/photo-owner.ts";
-import { resolvePhotoOwner } from "../photos/photo-owner.ts";
+import { type PhotoOwner, type ReadAhead, resolvePhotoOwner } from "../photos/photo-owner.ts";
 import type { PhotoService } from "../photos/photo-service.ts";
 import { parseSizeLabel, sizeId } from "../photos/sizes.ts";
 import type { SizeInfo, Store } from "../photos/store.ts";
@@ -37,6 +36,7 @@ const BODY_METHODS: HTTPMethods[] = ["PUT", "PATCH"];
 const PHOTO_PROPERTIES = ["id", "width", "height"] as const;
 const PHOTO_TYPE = "microsoft.graph.profilePhoto";
 const LARGEST = { edge: undefined };
+const EVERY_SIZE = { sizes: true } as const;
 
 export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptions) {
   const { store, photos, publicUrl } = options;
@@ -50,12 +50,12 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
     (_request, body, done) => done(null, body),
   );
 
-  /** `read`: the size a GET will read, so that the store may look it up with the owner. */
+  /** `read`: what a GET will read, so that the store may look it up with the owner. */
   const owner = async (
     route: OwnerRoute,
     request: FastifyRequest,
     access: Access,
-    read?: { edge: number | undefined },
+    read?: ReadAhead,
   ) =>
     resolvePhotoOwner(
       store,
@@ -159,7 +159,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
     register(app, `${route.prefix}/photos`, {
       GET: async (request) => {
         const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
-        const sizes = await photos.sizes(await owner(route, request, "read"));
+        const sizes = await photos.sizes(await owner(route, request, "read", EVERY_SIZE));
         return {
           "@odata.context": contextUrl(
             publicUrl,

@@ -39,24 +39,29 @@ export interface PhotoOwner {
    * owner in one store call; `size` undefined when the photo has no such size.
    */
   prefetched?: { edge: number | undefined; size: SizeInfo | undefined };
+  /** Every size of the photo (empty without one), when a listing read them with the owner. */
+  prefetchedSizes?: readonly SizeInfo[];
 }
 
+/** What a read will ask for: one size (`edge`, or undefined for the largest), or every size. */
+export type ReadAhead = { edge: number | undefined } | { sizes: true };
+
 /**
- * `read`: the caller will read this size (`edge`, or undefined for the largest); where the
- * user is named by id, the owner and the size's metadata are then read in one step.
+ * `read`: what the caller will read (`ReadAhead`); where the user is named by id, the owner
+ * and that metadata are then read in one step.
  */
 export async function resolvePhotoOwner(
   store: Store,
   principal: Principal,
   path: OwnerPath,
   access: Access,
-  read?: { edge: number | undefined },
+  read?: ReadAhead,
 ): Promise<PhotoOwner> {
   const tenantId = principal.tenantId;
   switch (path.kind) {
     case "user": {
       if (read && access === "read") {
-        const owner = await readUserById(store, principal, path.user, read.edge);
+        const owner = await readUserById(store, principal, path.user, read);
         if (owner) return owner;
       }
       const user = await resolveUser(store, principal, path.user);
@@ -94,12 +99,21 @@ async function readUserById(
   store: Store,
   principal: Principal,
   ref: UserRef,
-  edge: number | undefined,
+  read: ReadAhead,
 ): Promise<PhotoOwner | undefined> {
   const named = byId(principal, ref);
   if (!named) return undefined;
-  const found = await store.getPhotoSizeInfo(principal.tenantId, "user", named.id, edge);
-  return userReadOwner(principal, ref, named, edge, found);
+  const { tenantId } = principal;
+  const { id } = named;
+  if ("sizes" in read) {
+    const listed = await store.getPhotoSizeList(tenantId, "user", id);
+    checkUserRead(principal, ref, named, listed);
+    return { tenantId, id, kind: "user", prefetchedSizes: listed.sizes };
+  }
+  const { edge } = read;
+  const found = await store.getPhotoSizeInfo(tenantId, "user", id, edge);
+  checkUserRead(principal, ref, named, found);
+  return { tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
 }
 
 /**
@@ -117,8 +131,10 @@ export function resolveUserReadNow(
   if (!store.getPhotoSizeInfoSync) return undefined;
   const named = byId(principal, ref);
   if (!named) return undefined;
-  const found = store.getPhotoSizeInfoSync(principal.tenantId, "user", named.id, edge);
-  return userReadOwner(principal, ref, named, edge, found);
+  const { tenantId } = principal;
+  const found = store.getPhotoSizeInfoSync(tenantId, "user", named.id, edge);
+  checkUserRead(principal, ref, named, found);
+  return { tenantId, id: named.id, kind: "user", prefetched: { edge, size: found.size } };
 }
 
 /** The user's key as named and its id, when the key is an id (a GUID); else undefined. */
@@ -127,15 +143,13 @@ function byId(principal: Principal, ref: UserRef): { key: string; id: string } |
   return isGuid(key) ? { key, id: key.toLowerCase() } : undefined;
 }
 
-/** The decision of a read by id, from the store's answer for that user. */
-function userReadOwner(
+/** The decision of a read by id, from the store's answer for that user: throws unless allowed. */
+function checkUserRead<T>(
   principal: Principal,
   ref: UserRef,
   { key, id }: { key: string; id: string },
-  edge: number | undefined,
-  found: { size: SizeInfo | undefined } | undefined,
-): PhotoOwner {
-  if (!found) return unknownUser(principal, ref, key);
+  found: T | undefined,
+): asserts found is T {
+  if (!found) unknownUser(principal, ref, key);
   requirePermission(mayAccessUserPhoto(principal, id, "read"));
-  return { tenantId: principal.tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
 }

@@ -65,8 +65,8 @@ export function createPhotoService(deps: {
   };
 
   /** Every available size, smallest first; `ImageNotFound` when there is no photo. */
-  const sizes = async (owner: PhotoOwner): Promise<SizeInfo[]> => {
-    const found = await store.listPhotoSizes(owner.tenantId, owner.id);
+  const sizes = async (owner: PhotoOwner): Promise<readonly SizeInfo[]> => {
+    const found = owner.prefetchedSizes ?? (await store.listPhotoSizes(owner.tenantId, owner.id));
     if (found.length === 0) throw photoNotFound();
     return found;
   };

@@ -101,6 +101,16 @@ export interface Store {
     edge?: number,
   ): Promise<{ size: SizeInfo | undefined } | undefined>;
   /**
+   * One read for a photo listing: whether the object of `kind` with this id exists and, if so,
+   * what the store knows about every size of its photo without reading their bytes, smallest
+   * first (empty when it has no photo). Undefined when there is no such object.
+   */
+  getPhotoSizeList(
+    tenantId: string,
+    kind: ObjectKind,
+    ownerId: string,
+  ): Promise<{ sizes: readonly SizeInfo[] } | undefined>;
+  /**
    * `getPhotoSizeInfo` without a promise, offered by stores whose reads never wait (SQLite):
    * the same answer and the same failures, thrown instead of rejected. A photo GET that can be
    * answered without a promise costs several microseconds less (BENCHMARKS.md).

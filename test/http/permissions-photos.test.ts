@@ -32,6 +32,8 @@ describe("photo permissions (contract section 5)", () => {
     ["read another user's photo", "admin", "GET /users/{bob}/photo", READ_ANY_DELEGATED],
     ["read a user's photo", "app", "GET /users/{bob}/photo/$value", READ_ANY_APP],
     ["list a user's photos", "app", "GET /users/{bob}/photos", READ_ANY_APP],
+    ["list own photos", "user", "GET /users/{alice}/photos", READ_SELF],
+    ["list another user's photos", "user", "GET /users/{bob}/photos", READ_ANY_DELEGATED],
     ["write own photo", "user", "PUT /me/photo/$value", WRITE_SELF],
     ["write own photo", "user", "PATCH /users/{alice}/photo/$value", WRITE_SELF],
     [

@@ -1,6 +1,7 @@
 /**
  * The storage contract of `getPhotoSizeInfo`: an object and one size, one read. A store that
- * also offers `getPhotoSizeInfoSync` must give the same answers there.
+ * also offers `getPhotoSizeInfoSync` must give the same answers there. And of
+ * `getPhotoSizeList`: an object and every size, one read.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -34,6 +35,59 @@ const READS: { name: string; method: (store: Store) => SizeInfoRead | undefined 
 
 export function sizeInfoContract(ctx: ContractContext): void {
   for (const { name, method } of READS) sizeInfoTests(ctx, name, method);
+  sizeListTests(ctx);
+}
+
+function sizeListTests(ctx: ContractContext): void {
+  test("getPhotoSizeList gives every size as listPhotoSizes does, after each replacement", async () => {
+    const store = ctx.store();
+    const tenant = newTenant();
+    const owner = user(tenant);
+    await insertAll(store, owner);
+    await store.replacePhoto(tenant, owner.id, [size(240, "a", 70_000), size(48, "a", 100)]);
+    const listed = await store.listPhotoSizes(tenant, owner.id);
+    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), { sizes: listed });
+    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), {
+      sizes: [
+        { edge: 48, etag: '"a-48"', length: 100 },
+        { edge: 240, etag: '"a-240"', length: 70_000 },
+      ],
+    });
+    await store.replacePhoto(tenant, owner.id, [size(96, "b", 500)]);
+    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), {
+      sizes: [{ edge: 96, etag: '"b-96"', length: 500 }],
+    });
+    await store.deletePhoto(tenant, owner.id);
+    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), { sizes: [] });
+  });
+
+  test("getPhotoSizeList: no sizes without a photo, nothing for a missing object", async () => {
+    const store = ctx.store();
+    const tenant = newTenant();
+    const bare = user(tenant);
+    const held = contact(tenant, bare.id);
+    const group = object(tenant, newId(), "group", { data: { displayName: "G" } });
+    await insertAll(store, bare, held, group);
+    await store.replacePhoto(tenant, held.id, [size(48, "c")]);
+    await store.replacePhoto(tenant, group.id, [size(64, "g"), size(48, "g")]);
+
+    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", bare.id), { sizes: [] });
+    const contactSizes = await store.getPhotoSizeList(tenant, "contact", held.id);
+    assert.deepEqual(
+      contactSizes?.sizes.map((info) => info.etag),
+      ['"c-48"'],
+    );
+    const groupSizes = await store.getPhotoSizeList(tenant, "group", group.id);
+    assert.deepEqual(
+      groupSizes?.sizes.map((info) => info.edge),
+      [48, 64],
+    );
+    // The object must be of the kind asked for, in the tenant asked for.
+    assert.equal(await store.getPhotoSizeList(tenant, "user", group.id), undefined);
+    assert.equal(await store.getPhotoSizeList(tenant, "group", held.id), undefined);
+    assert.equal(await store.getPhotoSizeList(newTenant(), "group", group.id), undefined);
+    assert.equal(await store.getPhotoSizeList(tenant, "user", newId()), undefined);
+  });
 }
 
 function sizeInfoTests(

@@ -161,8 +161,16 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
         assert.equal(now, answer, "getPhotoSizeInfoSync agrees with getPhotoSizeInfo");
         return answer;
       };
-      const listed = async (store: typeof a) =>
-        (await store.listPhotoSizes(tenant, owner.id)).map((info) => info.etag);
+      const listed = async (store: typeof a) => {
+        const sizes = (await store.listPhotoSizes(tenant, owner.id)).map((info) => info.etag);
+        const withOwner = await store.getPhotoSizeList(tenant, "user", owner.id);
+        assert.deepEqual(
+          withOwner?.sizes.map((info) => info.etag),
+          sizes,
+          "getPhotoSizeList agrees",
+        );
+        return sizes;
+      };
       // Both have read (and may keep) the first photo.
       assert.equal(await etag(a), '"one-48"');
       assert.equal(await etag(b), '"one-48"');

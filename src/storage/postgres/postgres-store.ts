@@ -15,7 +15,7 @@ import type {
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
-import { fromSizeInfoJoinRow, type SizeInfoJoinRow } from "../size-info-row.ts";
+import { fromSizeInfoJoinRow, fromSizeListRows, type SizeInfoJoinRow } from "../size-info-row.ts";
 import { describeTarget, withStartupRetries } from "./connect.ts";
 import { isConnectionFailure, toStoreFailure, violatedUniqueConstraint } from "./failures.ts";
 import { migrate } from "./migrations.ts";
@@ -187,6 +187,12 @@ function createPostgresStore(pool: pg.Pool): Store {
           ? await read<SizeInfoJoinRow>(SQL.getLargestSizeInfo, [tenantId, kind, ownerId])
           : await read<SizeInfoJoinRow>(SQL.getSizeInfo, [tenantId, kind, ownerId, edge]);
       return row && { size: fromSizeInfoJoinRow(row) };
+    },
+
+    async getPhotoSizeList(tenantId: string, kind: ObjectKind, ownerId: string) {
+      return fromSizeListRows(
+        await read<SizeInfoJoinRow>(SQL.getSizeList, [tenantId, kind, ownerId]),
+      );
     },
 
     async ping(): Promise<void> {

@@ -93,6 +93,12 @@ export const SQL = {
     FROM objects o LEFT JOIN photo_sizes s
       ON s.tenant_id = o.tenant_id AND s.owner_id = o.id AND s.edge = $4
     WHERE o.tenant_id = $1 AND o.kind = $2 AND o.id = $3`,
+  // An object and every size of its photo: no row, no such object; a null edge, no photo.
+  getSizeList: `SELECT s.edge, s.etag, octet_length(s.bytes) AS length
+    FROM objects o LEFT JOIN photo_sizes s
+      ON s.tenant_id = o.tenant_id AND s.owner_id = o.id
+    WHERE o.tenant_id = $1 AND o.kind = $2 AND o.id = $3
+    ORDER BY s.edge`,
   getLargestSizeInfo: `SELECT s.edge, s.etag, octet_length(s.bytes) AS length
     FROM objects o LEFT JOIN photo_sizes s
       ON s.tenant_id = o.tenant_id AND s.owner_id = o.id

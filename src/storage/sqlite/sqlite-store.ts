@@ -14,7 +14,7 @@ import type {
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
-import { fromSizeInfoJoinRow } from "../size-info-row.ts";
+import { fromSizeInfoJoinRow, fromSizeListRows } from "../size-info-row.ts";
 import { watchCommits } from "./commit-watch.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { guarded } from "./failures.ts";
@@ -203,6 +203,16 @@ export function openSqliteStore(options: { path: string }): Store {
     },
 
     getPhotoSizeInfoSync: sizeInfo,
+
+    async getPhotoSizeList(tenantId: string, kind: ObjectKind, id: string) {
+      return guarded(() =>
+        cache.get(`list|${kind}|${tenantId.length}|${tenantId}${id}`, () => {
+          const found = fromSizeListRows(s.getSizeList.all({ tenantId, id, kind }));
+          const sizes = found?.sizes.map((size) => Object.freeze(size));
+          return sizes && Object.freeze({ sizes: Object.freeze(sizes) });
+        }),
+      );
+    },
 
     async ping(): Promise<void> {
       guarded(() => s.ping.get());

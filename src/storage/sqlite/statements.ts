@@ -136,6 +136,15 @@ export function prepareStatements(db: Database.Database) {
          ON s.tenant_id = o.tenant_id AND s.owner_id = o.id AND s.edge = :edge
        WHERE o.tenant_id = :tenantId AND o.id = :id AND o.kind = :kind`,
     ),
+    // An object and every size of its photo: no row, no such object; one row with a null
+    // edge, no photo.
+    getSizeList: db.prepare<IdParams & { kind: string }, SizeInfoJoinRow>(
+      `SELECT s.edge AS edge, s.etag AS etag, length(s.bytes) AS length
+       FROM objects o LEFT JOIN photo_sizes s
+         ON s.tenant_id = o.tenant_id AND s.owner_id = o.id
+       WHERE o.tenant_id = :tenantId AND o.id = :id AND o.kind = :kind
+       ORDER BY s.edge`,
+    ),
     getLargestSizeInfo: db.prepare<IdParams & { kind: string }, SizeInfoJoinRow>(
       `SELECT s.edge AS edge, s.etag AS etag, length(s.bytes) AS length
        FROM objects o LEFT JOIN photo_sizes s
