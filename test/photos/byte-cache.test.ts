@@ -5,19 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { createRandom } from "../../scripts/crash-soak/model.ts";
 import { ADMIT_WHEN_FULL, createByteCache } from "../../src/photos/byte-cache.ts";
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bytesOf = (length: number, fill: number) => new Uint8Array(length).fill(fill);
 
@@ -73,9 +62,9 @@ describe("the photo byte cache", () => {
   test("a pass over more photos than fit hits on nearly the share that fits", () => {
     // 1,000 photos of 100 bytes in turn, 700 fit: no policy can hit on more than 70%.
     const fits = 0.7;
-    const gated = cycle(createByteCache({ maxBytes: 70_000, random: seeded(1) }), 1000, 40);
+    const gated = cycle(createByteCache({ maxBytes: 70_000, random: createRandom(1) }), 1000, 40);
     const everyMiss = cycle(
-      createByteCache({ maxBytes: 70_000, admitWhenFull: 1, random: seeded(1) }),
+      createByteCache({ maxBytes: 70_000, admitWhenFull: 1, random: createRandom(1) }),
       1000,
       40,
     );
@@ -85,7 +74,7 @@ describe("the photo byte cache", () => {
   });
 
   test("a photo asked for again and again gets in while the cache is full of others", () => {
-    const cache = createByteCache({ maxBytes: 1000, random: seeded(7) });
+    const cache = createByteCache({ maxBytes: 1000, random: createRandom(7) });
     for (let key = 0; key < 10; key++) cache.set(`old-${key}`, bytesOf(100, key));
     let misses = 0;
     while (!cache.get("hot")) {

@@ -33,6 +33,18 @@ const READS: { name: string; method: (store: Store) => SizeInfoRead | undefined 
   },
 ];
 
+/** A user without a photo, a contact of theirs with a 48x48, and a group with 48x48 and 64x64. */
+async function ownersWithAndWithoutPhotos(store: Store) {
+  const tenant = newTenant();
+  const bare = user(tenant);
+  const held = contact(tenant, bare.id);
+  const group = object(tenant, newId(), "group", { data: { displayName: "G" } });
+  await insertAll(store, bare, held, group);
+  await store.replacePhoto(tenant, held.id, [size(48, "c")]);
+  await store.replacePhoto(tenant, group.id, [size(64, "g"), size(48, "g")]);
+  return { tenant, bare, held, group };
+}
+
 export function sizeInfoContract(ctx: ContractContext): void {
   for (const { name, method } of READS) sizeInfoTests(ctx, name, method);
   sizeListTests(ctx);
@@ -63,13 +75,7 @@ function sizeListTests(ctx: ContractContext): void {
 
   test("getPhotoSizeList: no sizes without a photo, nothing for a missing object", async () => {
     const store = ctx.store();
-    const tenant = newTenant();
-    const bare = user(tenant);
-    const held = contact(tenant, bare.id);
-    const group = object(tenant, newId(), "group", { data: { displayName: "G" } });
-    await insertAll(store, bare, held, group);
-    await store.replacePhoto(tenant, held.id, [size(48, "c")]);
-    await store.replacePhoto(tenant, group.id, [size(64, "g"), size(48, "g")]);
+    const { tenant, bare, held, group } = await ownersWithAndWithoutPhotos(store);
 
     assert.deepEqual(await store.getPhotoSizeList(tenant, "user", bare.id), { sizes: [] });
     const contactSizes = await store.getPhotoSizeList(tenant, "contact", held.id);
@@ -121,13 +127,7 @@ function sizeInfoTests(
     const store = ctx.store();
     const info = method(store);
     if (!info) return t.skip("not offered by this store");
-    const tenant = newTenant();
-    const bare = user(tenant);
-    const held = contact(tenant, bare.id);
-    const group = object(tenant, newId(), "group", { data: { displayName: "G" } });
-    await insertAll(store, bare, held, group);
-    await store.replacePhoto(tenant, held.id, [size(48, "c")]);
-    await store.replacePhoto(tenant, group.id, [size(64, "g")]);
+    const { tenant, bare, held, group } = await ownersWithAndWithoutPhotos(store);
 
     assert.deepEqual(await info(tenant, "user", bare.id, 48), { size: undefined });
     assert.deepEqual(await info(tenant, "user", bare.id), { size: undefined });
