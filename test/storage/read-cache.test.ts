@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { watchCommits } from "../../src/storage/sqlite/commit-watch.ts";
+import { type CommitWatch, watchCommits } from "../../src/storage/sqlite/commit-watch.ts";
+import { commitWindow } from "../../src/storage/sqlite/commit-window.ts";
 import { openSqliteConnection } from "../../src/storage/sqlite/connection.ts";
 import { createReadCache, type ReadCacheOptions } from "../../src/storage/sqlite/read-cache.ts";
 
@@ -153,6 +154,47 @@ describe("watching another connection's commits", () => {
     } finally {
       watch.close();
       db.close();
+    }
+  });
+});
+
+describe("the commit window", () => {
+  /** A watch that reports a change at every look, and counts its looks. */
+  function countingWatch() {
+    const counts = { looks: 0 };
+    const watch: CommitWatch = {
+      changed: () => {
+        counts.looks++;
+        return true;
+      },
+      close: () => {},
+    };
+    return { watch, counts };
+  }
+
+  test("looks at most once per window, and again as soon as a window has passed", () => {
+    const { watch, counts } = countingWatch();
+    let clock = 1000;
+    const window = commitWindow(watch, 1, () => clock);
+    assert.equal(window.changed(), true, "the first read looks");
+    clock += 0.4;
+    assert.equal(window.changed(), false, "within the window: no look");
+    clock += 0.59;
+    assert.equal(window.changed(), false);
+    assert.equal(counts.looks, 1);
+    clock += 0.01;
+    assert.equal(window.changed(), true, "a window after the last look: looks again");
+    assert.equal(counts.looks, 2);
+  });
+
+  test("a write is reported done no sooner than one window after its commit", async () => {
+    const { watch } = countingWatch();
+    const window = commitWindow(watch, 5);
+    for (let i = 0; i < 20; i++) {
+      const committed = performance.now();
+      await window.settled();
+      const waited = performance.now() - committed;
+      assert.ok(waited >= 5, `waited ${waited} ms`);
     }
   });
 });

@@ -193,6 +193,18 @@ describe("SQLite store: two connections on one file (as two processes)", () => {
       assert.deepEqual(await b.listPhotoSizes(tenant, owner.id), []);
     }));
 
+  test("a write reported done is seen by the other connection's very next read, every time", () =>
+    twoStores(async (a, b, tenant, owner) => {
+      const current = (store: typeof a) => store.getPhotoSizeInfoSync?.(tenant, "user", owner.id);
+      for (let i = 0; i < 30; i++) {
+        current(a); // a looks for commits now; the next look may be skipped within the window
+        const writer = i % 2 === 0 ? b : a;
+        await writer.replacePhoto(tenant, owner.id, [size(48, `v${i}`)]);
+        assert.equal(current(a)?.size?.etag, `"v${i}-48"`, `write ${i}, a`);
+        assert.equal(current(b)?.size?.etag, `"v${i}-48"`, `write ${i}, b`);
+      }
+    }));
+
   test("directory reads: the other connection's update is seen, a caller's changes are not kept", () =>
     twoStores(async (a, b, tenant, owner) => {
       const read = async (store: typeof a) => await store.getObject(tenant, "user", owner.id);

@@ -8,7 +8,8 @@
  * thrown away whenever the database may have changed:
  * - this store's own writes clear the cache (`clear`, called after every write);
  * - before every read, `changed` tells whether another connection (another process on the same
- *   file, `portrait seed`) has committed since the last read (commit-watch.ts).
+ *   file, `portrait seed`) may have committed since it was last asked (commit-window.ts: it
+ *   looks at most once a millisecond, and every write waits that long before it is reported).
  *
  * So every read sees every write acknowledged before it, in this process or any other, exactly
  * as without the cache.

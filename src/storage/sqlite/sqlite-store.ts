@@ -16,6 +16,7 @@ import type {
 } from "../../photos/store.ts";
 import { fromSizeInfoJoinRow, fromSizeListRows } from "../size-info-row.ts";
 import { watchCommits } from "./commit-watch.ts";
+import { commitWindow } from "./commit-window.ts";
 import { openSqliteConnection } from "./connection.ts";
 import { guarded } from "./failures.ts";
 import { createReadCache } from "./read-cache.ts";
@@ -38,14 +39,21 @@ export function openSqliteStore(options: { path: string }): Store {
 
   const dataVersion = db.prepare<[], number>("PRAGMA data_version").pluck();
   const commits = watchCommits(db.name, () => dataVersion.get() ?? 0);
-  const cache = createReadCache({ maxEntries: READ_CACHE_ENTRIES, changed: commits.changed });
-  /** A write: its changes are in the database afterwards (or it failed), so forget answers. */
-  const written = <T>(write: () => T): T => {
+  const window = commitWindow(commits);
+  const cache = createReadCache({ maxEntries: READ_CACHE_ENTRIES, changed: window.changed });
+  /**
+   * A write: its changes are in the database afterwards (or it failed), so forget answers; it
+   * is reported done once every other connection's next read sees it (commit-window.ts).
+   */
+  const written = async <T>(write: () => T): Promise<T> => {
+    let result: T;
     try {
-      return guarded(write);
+      result = guarded(write);
     } finally {
       cache.clear();
     }
+    await window.settled();
+    return result;
   };
 
   const sizeInfo = (
