@@ -16,10 +16,13 @@
 import type { CommitWatch } from "./commit-watch.ts";
 
 /** One millisecond: a look every millisecond at most, a write reported a millisecond late. */
-export const COMMIT_WINDOW_MS = 1;
+const COMMIT_WINDOW_MS = 1;
 
 export interface CommitWindow {
-  /** True when another connection may have committed since the last look; looks at most once a window. */
+  /**
+   * True when another connection may have committed since the last look; looks at most once
+   * a window.
+   */
   changed(): boolean;
   /** Resolves one window from now: a commit made before the call is then seen by every read. */
   settled(): Promise<void>;

@@ -216,8 +216,8 @@ export function openSqliteStore(options: { path: string }): Store {
       return guarded(() =>
         cache.get(`list|${kind}|${tenantId.length}|${tenantId}${id}`, () => {
           const found = fromSizeListRows(s.getSizeList.all({ tenantId, id, kind }));
-          const sizes = found?.sizes.map((size) => Object.freeze(size));
-          return sizes && Object.freeze({ sizes: Object.freeze(sizes) });
+          for (const size of found?.sizes ?? []) Object.freeze(size);
+          return found && Object.freeze({ sizes: Object.freeze(found.sizes) });
         }),
       );
     },
