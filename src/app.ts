@@ -118,6 +118,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     metrics,
     accessLine: accessLine(app.log),
     draining,
+    publicUrl: config.publicUrl,
   });
 
   for (const prefix of ["/v1.0", "/beta"]) {

@@ -2,22 +2,33 @@
  * The photo read fast path. `GET {version}/me|users/{id}/photo/$value` and
  * `.../photos/{size}/$value` with a token verified before are answered from Node's request event,
  * without entering Fastify: they are most of a deployment's traffic, and Fastify's routing,
- * hooks and handling of a byte payload cost 4 to 16 µs of the 54 to 70 µs each took
- * (BENCHMARKS.md). The answer is the one the Fastify route gives (`test/http/fast-read.test.ts`
- * holds the two to the same status, headers and bytes): the same domain calls, the same
- * headers, counted in the metrics, the access log and the rate limit. With a store that reads
- * without waiting (SQLite) and the bytes in the cache, the answer is written within the request
- * event, without a promise. Metadata GETs stay on the Fastify routes: answering them here
- * gained nothing measurable.
+ * hooks and reply handling are a large share of what such a small answer costs (BENCHMARKS.md).
+ * The answer is the one the Fastify route gives (`test/http/fast-read.test.ts` holds the two to
+ * the same status, headers and body): the same domain calls, the same headers, counted in the
+ * metrics, the access log and the rate limit. With a store that reads without waiting (SQLite)
+ * and the bytes in the cache, the answer is written within the request event, without a promise.
+ * The metadata of the same URLs (`.../photo`, `.../photos/{size}`, `.../photos`) is answered
+ * here only that way, without a promise; otherwise by the Fastify routes.
  *
  * Everything else goes to Fastify untouched: other URLs and methods, query strings,
  * percent-encoding, unknown tokens, a caller over its rate limit, and any request whose lookup
  * fails, so that every error is still rendered in one place (`error-renderer.ts`).
  */
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
+import type {
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  RequestListener,
+  Server,
+  ServerResponse,
+} from "node:http";
 import type { TokenVerifier } from "../auth/verify-token.ts";
-import { type PhotoOwner, resolvePhotoOwner, resolveUserReadNow } from "../photos/photo-owner.ts";
+import {
+  type PhotoOwner,
+  type ReadAhead,
+  resolvePhotoOwner,
+  resolveUserReadNow,
+} from "../photos/photo-owner.ts";
 import type { PhotoService } from "../photos/photo-service.ts";
 import { parseSizeLabel } from "../photos/sizes.ts";
 import type { Store, StoredSize } from "../photos/store.ts";
@@ -25,7 +36,9 @@ import type { AccessLine } from "./access-log.ts";
 import { notModified } from "./conditional.ts";
 import type { Draining } from "./draining.ts";
 import type { Metrics } from "./metrics.ts";
-import { MAX_PARAM_LENGTH, ME_ROUTE, USER_ROUTE } from "./owner-routes.ts";
+import { contextUrl } from "./odata.ts";
+import { MAX_PARAM_LENGTH, ME_ROUTE, type Params, USER_ROUTE } from "./owner-routes.ts";
+import { photoCollection, photoEntity } from "./photo-entities.ts";
 import { photoBytesHeaders } from "./photo-routes.ts";
 import { admitCaller, type RateLimiter } from "./rate-limit.ts";
 import { clientRequestId } from "./request-context.ts";
@@ -42,18 +55,22 @@ export interface FastReadOptions {
   accessLine: AccessLine | undefined;
   /** Once active, every request goes to Fastify, which refuses it (`draining.ts`). */
   draining: Draining;
+  /** The service's public base URL, for `@odata.context`. */
+  publicUrl: string;
 }
 
 /**
- * Version, then `me` or `users/{id}`, then `photo` or `photos/{size}`, then `$value`, in the
- * lower case Graph clients send, with nothing Fastify's router would decode, split or refuse:
- * no `%`, `?`, `;` or `#`, and parameters within its length limit.
+ * Version, then `me` or `users/{id}`, then `photo` or `photos` or `photos/{size}`, then
+ * optionally `$value`, in the lower case Graph clients send, with nothing Fastify's router would
+ * decode, split or refuse: no `%`, `?`, `;` or `#`, and parameters within its length limit.
  */
 const SEGMENT = `[^/?%;#]{1,${MAX_PARAM_LENGTH}}`;
-const PHOTO_VALUE = new RegExp(
-  `^/(?:v1\\.0|beta)/(?:me|users/(${SEGMENT}))/(?:photo|photos/(${SEGMENT}))/\\$value$`,
+const PHOTO_URL = new RegExp(
+  `^/(v1\\.0|beta)/(?:me|users/(${SEGMENT}))/(?:(photo)|photos(?:/(${SEGMENT}))?)(/\\$value)?$`,
 );
 const BEARER_PREFIX = "Bearer ";
+const JSON_TYPE = "application/json; charset=utf-8";
+const EVERY_SIZE = { sizes: true } as const;
 
 /**
  * Puts the fast path in front of `fastify`, the Fastify listener of `server`, at its place
@@ -66,21 +83,21 @@ export function installFastRead(
 ): void {
   const { verifier, store, photos, rateLimiter, cacheControl, metrics, accessLine, draining } =
     options;
+  const { publicUrl } = options;
 
   const respond = (
     request: IncomingMessage,
     response: ServerResponse,
     started: number,
     statusCode: number,
-    etag: string,
-    bytes?: Uint8Array,
+    headers: OutgoingHttpHeaders,
+    body?: Uint8Array | string,
   ) => {
     const requestId = randomUUID();
     response.writeHead(statusCode, {
       "request-id": requestId,
       "client-request-id": clientRequestId(request.headers, requestId),
-      ...photoBytesHeaders(etag, cacheControl),
-      ...(bytes && { "content-type": "image/jpeg", "content-length": bytes.byteLength }),
+      ...headers,
     });
     const finished = () => {
       const elapsed = performance.now() - started;
@@ -94,25 +111,74 @@ export function installFastRead(
         responseTime: elapsed,
       });
     };
-    if (bytes) response.end(bytes, finished);
-    else response.end(finished);
+    if (body === undefined) response.end(finished);
+    else response.end(body, finished);
+  };
+
+  /** Photo bytes: 304 when `If-None-Match` names the size's tag. */
+  const sendBytes = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    started: number,
+    size: StoredSize,
+  ) => {
+    const headers = photoBytesHeaders(size.etag, cacheControl);
+    if (notModified(request.headers, size.etag)) {
+      respond(request, response, started, 304, headers);
+      return;
+    }
+    const { bytes } = size;
+    const length = bytes.byteLength;
+    respond(
+      request,
+      response,
+      started,
+      200,
+      { ...headers, "content-type": "image/jpeg", "content-length": length },
+      bytes,
+    );
+  };
+
+  /**
+   * A metadata answer from what `owner` was read with: the collection (`context` ending in
+   * `/photos`) or one size. False when there is nothing to answer with: Fastify renders the 404.
+   */
+  const sendMetadata = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    started: number,
+    owner: PhotoOwner,
+    context: string,
+  ): boolean => {
+    const sizes = owner.prefetchedSizes;
+    const size = owner.prefetched?.size;
+    const entity = sizes?.length
+      ? photoCollection(context, sizes)
+      : size && photoEntity(context, size);
+    if (!entity) return false;
+    const body = JSON.stringify(entity);
+    const headers = { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body) };
+    respond(request, response, started, 200, headers, body);
+    return true;
   };
 
   const listener: RequestListener = (request, response) => {
     const header = request.headers.authorization;
     const match =
       !draining.active && request.method === "GET" && header?.startsWith(BEARER_PREFIX)
-        ? PHOTO_VALUE.exec(request.url ?? "")
+        ? PHOTO_URL.exec(request.url ?? "")
         : null;
     const principal = match && verifier.cached(header?.slice(BEARER_PREFIX.length) ?? "");
     if (!match || !principal) {
       fastify(request, response);
       return;
     }
-    const [, userKey, sizeLabel] = match;
+    const [, version, userKey, singular, sizeLabel, value] = match;
     const label = sizeLabel === undefined ? undefined : parseSizeLabel(sizeLabel);
+    const listing = singular === undefined && label === undefined;
     if (
       (label && label.kind !== "size") ||
+      (listing && value !== undefined) ||
       (rateLimiter.enabled &&
         !admitCaller(rateLimiter, request, principal.tenantId, principal.subject))
     ) {
@@ -121,28 +187,36 @@ export function installFastRead(
     }
     const started = performance.now();
     const edge = label?.kind === "size" ? label.edge : undefined;
-    const path = userKey === undefined ? ME_ROUTE.toPath({}) : USER_ROUTE.toPath({ userKey });
-    const send = (size: StoredSize) => {
-      if (notModified(request.headers, size.etag)) {
-        respond(request, response, started, 304, size.etag);
-      } else {
-        respond(request, response, started, 200, size.etag, size.bytes);
-      }
-    };
+    const params: Params = userKey === undefined ? {} : { userKey };
+    const route = userKey === undefined ? ME_ROUTE : USER_ROUTE;
+    const path = route.toPath(params);
+    const read: ReadAhead = listing ? EVERY_SIZE : { edge };
     // A store that reads without waiting, and bytes in the cache: answered without a promise.
     let owner: PhotoOwner | undefined;
     let now: StoredSize | undefined;
     try {
       owner =
-        path.kind === "user" ? resolveUserReadNow(store, principal, path.user, edge) : undefined;
-      now = owner && photos.cachedContent(owner, edge);
+        path.kind === "user" ? resolveUserReadNow(store, principal, path.user, read) : undefined;
+      now = owner && value !== undefined ? photos.cachedContent(owner, edge) : undefined;
     } catch {
       // Not found, not allowed, store down: Fastify asks again and renders the error.
       fastify(request, response);
       return;
     }
+    if (value === undefined) {
+      const tail = listing ? "/photos" : singular ? "/photo/$entity" : "/photos/$entity";
+      const context = contextUrl(
+        publicUrl,
+        version === "beta" ? "beta" : "v1.0",
+        `${route.entityPath(params, principal)}${tail}`,
+      );
+      if (!owner || !sendMetadata(request, response, started, owner, context)) {
+        fastify(request, response);
+      }
+      return;
+    }
     if (now) {
-      send(now);
+      sendBytes(request, response, started, now);
       return;
     }
     // An owner decided above is not decided again; only the bytes are read.
@@ -151,7 +225,10 @@ export function installFastRead(
       : resolvePhotoOwner(store, principal, path, "read", { edge }).then((found) =>
           photos.content(found, edge),
         );
-    content.then(send, () => fastify(request, response));
+    content.then(
+      (size) => sendBytes(request, response, started, size),
+      () => fastify(request, response),
+    );
   };
 
   server.removeListener("request", fastify);

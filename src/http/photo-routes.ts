@@ -13,11 +13,12 @@ import type { Access } from "../auth/permissions.ts";
 import { GraphError } from "../errors.ts";
 import { type PhotoOwner, type ReadAhead, resolvePhotoOwner } from "../photos/photo-owner.ts";
 import type { PhotoService } from "../photos/photo-service.ts";
-import { parseSizeLabel, sizeId } from "../photos/sizes.ts";
-import type { SizeInfo, Store } from "../photos/store.ts";
+import { parseSizeLabel } from "../photos/sizes.ts";
+import type { Store } from "../photos/store.ts";
 import { notModified, quoteEtag, readIfMatch } from "./conditional.ts";
-import { apiVersion, applySelect, contextUrl, readSelect } from "./odata.ts";
+import { apiVersion, contextUrl, readSelect } from "./odata.ts";
 import { OWNER_ROUTES, type OwnerRoute, type Params } from "./owner-routes.ts";
+import { PHOTO_PROPERTIES, PHOTO_TYPE, photoCollection, photoEntity } from "./photo-entities.ts";
 
 export interface PhotoRouteOptions {
   store: Store;
@@ -33,8 +34,6 @@ type MethodTable = Partial<Record<"GET" | "PUT" | "PATCH" | "DELETE", Handler>>;
 const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
 /** The methods that carry a photo in their body. */
 const BODY_METHODS: HTTPMethods[] = ["PUT", "PATCH"];
-const PHOTO_PROPERTIES = ["id", "width", "height"] as const;
-const PHOTO_TYPE = "microsoft.graph.profilePhoto";
 const LARGEST = { edge: undefined };
 const EVERY_SIZE = { sizes: true } as const;
 
@@ -65,14 +64,12 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       read,
     );
 
-  const entity = (route: OwnerRoute, request: FastifyRequest, size: SizeInfo, tail: string) => ({
-    "@odata.context": contextUrl(
+  const context = (route: OwnerRoute, request: FastifyRequest, tail: string) =>
+    contextUrl(
       publicUrl,
       apiVersion(request),
       `${route.entityPath(request.params as Params, request.principal)}${tail}`,
-    ),
-    ...sizeEntity(size),
-  });
+    );
 
   const sendBytes = async (
     request: FastifyRequest,
@@ -123,7 +120,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       GET: async (request) => {
         const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
         const largest = await photos.size(await owner(route, request, "read", LARGEST));
-        return applySelect(entity(route, request, largest, "/photo/$entity"), select);
+        return photoEntity(context(route, request, "/photo/$entity"), largest, select);
       },
     });
     register(
@@ -160,14 +157,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       GET: async (request) => {
         const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
         const sizes = await photos.sizes(await owner(route, request, "read", EVERY_SIZE));
-        return {
-          "@odata.context": contextUrl(
-            publicUrl,
-            apiVersion(request),
-            `${route.entityPath(request.params as Params, request.principal)}/photos`,
-          ),
-          value: sizes.map((info) => applySelect(sizeEntity(info), select)),
-        };
+        return photoCollection(context(route, request, "/photos"), sizes, select);
       },
     });
     register(app, `${route.prefix}/photos/:size`, {
@@ -175,7 +165,7 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
         const edge = size(request);
         const select = readSelect(request, PHOTO_PROPERTIES, PHOTO_TYPE);
         const info = await photos.size(await owner(route, request, "read", { edge }), edge);
-        return applySelect(entity(route, request, info, "/photos/$entity"), select);
+        return photoEntity(context(route, request, "/photos/$entity"), info, select);
       },
     });
     register(app, `${route.prefix}/photos/:size/$value`, {
@@ -198,16 +188,6 @@ export function photoBytesHeaders(etag: string, cacheControl: string) {
     etag: quoteEtag(etag),
     "cache-control": cacheControl,
     "x-content-type-options": "nosniff",
-  };
-}
-
-function sizeEntity(size: SizeInfo) {
-  return {
-    "@odata.mediaContentType": "image/jpeg",
-    "@odata.mediaEtag": quoteEtag(size.etag),
-    id: sizeId(size.edge),
-    width: size.edge,
-    height: size.edge,
   };
 }
 

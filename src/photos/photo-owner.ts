@@ -117,24 +117,31 @@ async function readUserById(
 }
 
 /**
- * `resolvePhotoOwner(store, principal, { kind: "user", user: ref }, "read", { edge })` without
- * a promise, for a store that reads without waiting (`getPhotoSizeInfoSync`): the same owner or
- * the same error, thrown. Undefined when it cannot answer so (another store, a
- * userPrincipalName key): the caller then asks `resolvePhotoOwner`.
+ * `resolvePhotoOwner(store, principal, { kind: "user", user: ref }, "read", read)` without a
+ * promise, for a store that reads without waiting (`getPhotoSizeInfoSync` and
+ * `getPhotoSizeListSync`): the same owner or the same error, thrown. Undefined when it cannot
+ * answer so (another store, a userPrincipalName key): the caller then asks `resolvePhotoOwner`.
  */
 export function resolveUserReadNow(
   store: Store,
   principal: Principal,
   ref: UserRef,
-  edge: number | undefined,
+  read: ReadAhead,
 ): PhotoOwner | undefined {
-  if (!store.getPhotoSizeInfoSync) return undefined;
+  if (!store.getPhotoSizeInfoSync || !store.getPhotoSizeListSync) return undefined;
   const named = byId(principal, ref);
   if (!named) return undefined;
   const { tenantId } = principal;
-  const found = store.getPhotoSizeInfoSync(tenantId, "user", named.id, edge);
+  const { id } = named;
+  if ("sizes" in read) {
+    const listed = store.getPhotoSizeListSync(tenantId, "user", id);
+    checkUserRead(principal, ref, named, listed);
+    return { tenantId, id, kind: "user", prefetchedSizes: listed.sizes };
+  }
+  const { edge } = read;
+  const found = store.getPhotoSizeInfoSync(tenantId, "user", id, edge);
   checkUserRead(principal, ref, named, found);
-  return { tenantId, id: named.id, kind: "user", prefetched: { edge, size: found.size } };
+  return { tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
 }
 
 /** The user's key as named and its id, when the key is an id (a GUID); else undefined. */

@@ -121,6 +121,12 @@ export interface Store {
     ownerId: string,
     edge?: number,
   ): { size: SizeInfo | undefined } | undefined;
+  /** `getPhotoSizeList` without a promise, offered where `getPhotoSizeInfoSync` is. */
+  getPhotoSizeListSync?(
+    tenantId: string,
+    kind: ObjectKind,
+    ownerId: string,
+  ): { sizes: readonly SizeInfo[] } | undefined;
 
   /** Resolves when the backend answers; rejects when it cannot be reached. */
   ping(): Promise<void>;

@@ -1,8 +1,9 @@
 /**
  * The photo read fast path (`src/http/fast-read.ts`) on a real socket, held to the Fastify route:
- * each request is sent as clients send it (`$value`, which the fast path may answer) and
- * percent-encoded (`%24value`, which it always hands to Fastify), and both answers must carry the
- * same status, headers and bytes. The metrics' fast-path counter says which path answered.
+ * each request is sent as clients send it (which the fast path may answer) and in a form it always
+ * hands to Fastify (`%24value` for `$value`, a query string for metadata), and both answers must
+ * carry the same status, headers and body. The metrics' fast-path counter says which path
+ * answered.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -73,8 +74,11 @@ describe("the photo read fast path", () => {
     const before = await fastResponses(service);
     const fast = await get(base, path, headers);
     const afterFast = await fastResponses(service);
-    const routed = await get(base, path.replace("/$value", "/%24value"), headers);
-    assert.equal(await fastResponses(service), afterFast, `${path}: %24value goes to Fastify`);
+    const other = path.endsWith("/$value")
+      ? path.replace("/$value", "/%24value")
+      : viaFastify(path);
+    const routed = await get(base, other, headers);
+    assert.equal(await fastResponses(service), afterFast, `${path}: ${other} goes to Fastify`);
     assert.equal(fast.status, expected.status, `${path}: ${fast.body.toString()}`);
     assert.equal(afterFast - before, expected.fast ? 1 : 0, `${path}: answered by the fast path`);
     assertSameAnswer(fast, routed, path);
@@ -97,6 +101,32 @@ describe("the photo read fast path", () => {
       assert.equal(answer.headers["content-type"], "image/jpeg");
       assert.equal(answer.headers["keep-alive"], "timeout=7");
     }
+  });
+
+  test("metadata: the largest size, one size and the collection, by id and by /me", async () => {
+    // Answered by the fast path only where the store reads without a promise (SQLite).
+    const fast = service.store.getPhotoSizeListSync !== undefined;
+    const token = await service.userToken(userId, ["User.Read"]);
+    await get(base, "/v1.0/me/photo", { authorization: `Bearer ${token}` });
+    for (const [path, headers] of [
+      [`/v1.0/users/${userId}/photo`, auth()],
+      [`/beta/users/${userId.toUpperCase()}/photos/240x240`, auth()],
+      [`/v1.0/users/${userId}/photos/48X48`, auth()],
+      [`/v1.0/users/${userId}/photos`, auth()],
+      ["/v1.0/me/photo", { authorization: `Bearer ${token}` }],
+      ["/beta/me/photos", { authorization: `Bearer ${token}` }],
+      ["/v1.0/me/photos/96x96", { authorization: `Bearer ${token}` }],
+    ] as const) {
+      const answer = await compare(path, headers, { status: 200, fast });
+      assert.equal(answer.headers["content-type"], "application/json; charset=utf-8");
+      const entity = JSON.parse(answer.body.toString("utf8"));
+      assert.match(entity["@odata.context"], /\/\$metadata#users\('[0-9a-fA-F-]{36}'\)\/photo/);
+    }
+    // Sizes the photo does not have, and the userPrincipalName key: Fastify's, as before.
+    await compare(`/v1.0/users/${userId}/photos/648x648`, auth(), { status: 404, fast: false });
+    await compare(`/v1.0/users/${withoutPhoto}/photos`, auth(), { status: 404, fast: false });
+    await compare(`/v1.0/users/${withoutPhoto}/photo`, auth(), { status: 404, fast: false });
+    await compare("/v1.0/users/fast@contoso.com/photo", auth(), { status: 200, fast: false });
   });
 
   test("/me with a delegated token", async () => {
@@ -200,8 +230,13 @@ describe("the photo read fast path", () => {
     const counted = await fastResponses(service);
     const head = await fetch(`${base}${path}`, { method: "HEAD", headers: auth() });
     assert.equal(head.status, 200);
-    const metadata = await fetch(`${base}/v1.0/users/${userId}/photo`, { headers: auth() });
+    const selected = `${base}/v1.0/users/${userId}/photo?$select=id`;
+    const metadata = await fetch(selected, { headers: auth() });
     assert.equal(metadata.status, 200);
+    const photoValue = await fetch(`${base}/v1.0/users/${userId}/photos/$value`, {
+      headers: auth(),
+    });
+    assert.equal(photoValue.status, 400);
     assert.equal(await fastResponses(service), counted);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The storage contract of `getPhotoSizeInfo`: an object and one size, one read. A store that
  * also offers `getPhotoSizeInfoSync` must give the same answers there. And of
- * `getPhotoSizeList`: an object and every size, one read.
+ * `getPhotoSizeList`: an object and every size, one read, with `getPhotoSizeListSync` likewise.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -33,6 +33,21 @@ const READS: { name: string; method: (store: Store) => SizeInfoRead | undefined 
   },
 ];
 
+type SizeListRead = (
+  ...args: Parameters<Store["getPhotoSizeList"]>
+) => ReturnType<Store["getPhotoSizeList"]>;
+
+const LISTS: { name: string; method: (store: Store) => SizeListRead | undefined }[] = [
+  { name: "getPhotoSizeList", method: (store) => store.getPhotoSizeList.bind(store) },
+  {
+    name: "getPhotoSizeListSync",
+    method: (store) => {
+      const sync = store.getPhotoSizeListSync?.bind(store);
+      return sync && (async (...args) => sync(...args));
+    },
+  },
+];
+
 /** A user without a photo, a contact of theirs with a 48x48, and a group with 48x48 and 64x64. */
 async function ownersWithAndWithoutPhotos(store: Store) {
   const tenant = newTenant();
@@ -47,52 +62,60 @@ async function ownersWithAndWithoutPhotos(store: Store) {
 
 export function sizeInfoContract(ctx: ContractContext): void {
   for (const { name, method } of READS) sizeInfoTests(ctx, name, method);
-  sizeListTests(ctx);
+  for (const { name, method } of LISTS) sizeListTests(ctx, name, method);
 }
 
-function sizeListTests(ctx: ContractContext): void {
-  test("getPhotoSizeList gives every size as listPhotoSizes does, after each replacement", async () => {
+function sizeListTests(
+  ctx: ContractContext,
+  name: string,
+  method: (store: Store) => SizeListRead | undefined,
+): void {
+  test(`${name} gives every size as listPhotoSizes does, after each replacement`, async (t) => {
     const store = ctx.store();
+    const list = method(store);
+    if (!list) return t.skip("not offered by this store");
     const tenant = newTenant();
     const owner = user(tenant);
     await insertAll(store, owner);
     await store.replacePhoto(tenant, owner.id, [size(240, "a", 70_000), size(48, "a", 100)]);
     const listed = await store.listPhotoSizes(tenant, owner.id);
-    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), { sizes: listed });
-    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), {
+    assert.deepEqual(await list(tenant, "user", owner.id), { sizes: listed });
+    assert.deepEqual(await list(tenant, "user", owner.id), {
       sizes: [
         { edge: 48, etag: '"a-48"', length: 100 },
         { edge: 240, etag: '"a-240"', length: 70_000 },
       ],
     });
     await store.replacePhoto(tenant, owner.id, [size(96, "b", 500)]);
-    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), {
+    assert.deepEqual(await list(tenant, "user", owner.id), {
       sizes: [{ edge: 96, etag: '"b-96"', length: 500 }],
     });
     await store.deletePhoto(tenant, owner.id);
-    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", owner.id), { sizes: [] });
+    assert.deepEqual(await list(tenant, "user", owner.id), { sizes: [] });
   });
 
-  test("getPhotoSizeList: no sizes without a photo, nothing for a missing object", async () => {
+  test(`${name}: no sizes without a photo, nothing for a missing object`, async (t) => {
     const store = ctx.store();
+    const list = method(store);
+    if (!list) return t.skip("not offered by this store");
     const { tenant, bare, held, group } = await ownersWithAndWithoutPhotos(store);
 
-    assert.deepEqual(await store.getPhotoSizeList(tenant, "user", bare.id), { sizes: [] });
-    const contactSizes = await store.getPhotoSizeList(tenant, "contact", held.id);
+    assert.deepEqual(await list(tenant, "user", bare.id), { sizes: [] });
+    const contactSizes = await list(tenant, "contact", held.id);
     assert.deepEqual(
       contactSizes?.sizes.map((info) => info.etag),
       ['"c-48"'],
     );
-    const groupSizes = await store.getPhotoSizeList(tenant, "group", group.id);
+    const groupSizes = await list(tenant, "group", group.id);
     assert.deepEqual(
       groupSizes?.sizes.map((info) => info.edge),
       [48, 64],
     );
     // The object must be of the kind asked for, in the tenant asked for.
-    assert.equal(await store.getPhotoSizeList(tenant, "user", group.id), undefined);
-    assert.equal(await store.getPhotoSizeList(tenant, "group", held.id), undefined);
-    assert.equal(await store.getPhotoSizeList(newTenant(), "group", group.id), undefined);
-    assert.equal(await store.getPhotoSizeList(tenant, "user", newId()), undefined);
+    assert.equal(await list(tenant, "user", group.id), undefined);
+    assert.equal(await list(tenant, "group", held.id), undefined);
+    assert.equal(await list(newTenant(), "group", group.id), undefined);
+    assert.equal(await list(tenant, "user", newId()), undefined);
   });
 }
 

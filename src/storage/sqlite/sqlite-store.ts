@@ -75,6 +75,19 @@ export function openSqliteStore(options: { path: string }): Store {
       }),
     );
 
+  const sizeList = (
+    tenantId: string,
+    kind: ObjectKind,
+    id: string,
+  ): { sizes: readonly SizeInfo[] } | undefined =>
+    guarded(() =>
+      cache.get(`list|${kind}|${tenantId.length}|${tenantId}${id}`, () => {
+        const found = fromSizeListRows(s.getSizeList.all({ tenantId, id, kind }));
+        for (const size of found?.sizes ?? []) Object.freeze(size);
+        return found && Object.freeze({ sizes: Object.freeze(found.sizes) });
+      }),
+    );
+
   const insert = db.transaction((object: DirectoryObject): WriteResult => {
     const { tenantId, id, kind, uniqueKey } = object;
     if (s.objectExists.get({ tenantId, id }) !== undefined) {
@@ -212,15 +225,11 @@ export function openSqliteStore(options: { path: string }): Store {
 
     getPhotoSizeInfoSync: sizeInfo,
 
-    async getPhotoSizeList(tenantId: string, kind: ObjectKind, id: string) {
-      return guarded(() =>
-        cache.get(`list|${kind}|${tenantId.length}|${tenantId}${id}`, () => {
-          const found = fromSizeListRows(s.getSizeList.all({ tenantId, id, kind }));
-          for (const size of found?.sizes ?? []) Object.freeze(size);
-          return found && Object.freeze({ sizes: Object.freeze(found.sizes) });
-        }),
-      );
+    async getPhotoSizeList(tenantId: string, kind: ObjectKind, ownerId: string) {
+      return sizeList(tenantId, kind, ownerId);
     },
+
+    getPhotoSizeListSync: sizeList,
 
     async ping(): Promise<void> {
       guarded(() => s.ping.get());
