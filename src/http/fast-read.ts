@@ -71,6 +71,7 @@ const PHOTO_URL = new RegExp(
 const BEARER_PREFIX = "Bearer ";
 const JSON_TYPE = "application/json; charset=utf-8";
 const EVERY_SIZE = { sizes: true } as const;
+const NO_HEADERS: OutgoingHttpHeaders = Object.freeze({});
 
 /**
  * Puts the fast path in front of `fastify`, the Fastify listener of `server`, at its place
@@ -91,13 +92,14 @@ export function installFastRead(
     started: number,
     statusCode: number,
     headers: OutgoingHttpHeaders,
-    body?: Uint8Array | string,
+    entity?: { type: string; body: Uint8Array | string; length: number },
   ) => {
     const requestId = randomUUID();
     response.writeHead(statusCode, {
       "request-id": requestId,
       "client-request-id": clientRequestId(request.headers, requestId),
       ...headers,
+      ...(entity && { "content-type": entity.type, "content-length": entity.length }),
     });
     const finished = () => {
       const elapsed = performance.now() - started;
@@ -111,8 +113,8 @@ export function installFastRead(
         responseTime: elapsed,
       });
     };
-    if (body === undefined) response.end(finished);
-    else response.end(body, finished);
+    if (entity === undefined) response.end(finished);
+    else response.end(entity.body, finished);
   };
 
   /** Photo bytes: 304 when `If-None-Match` names the size's tag. */
@@ -128,15 +130,11 @@ export function installFastRead(
       return;
     }
     const { bytes } = size;
-    const length = bytes.byteLength;
-    respond(
-      request,
-      response,
-      started,
-      200,
-      { ...headers, "content-type": "image/jpeg", "content-length": length },
-      bytes,
-    );
+    respond(request, response, started, 200, headers, {
+      type: "image/jpeg",
+      body: bytes,
+      length: bytes.byteLength,
+    });
   };
 
   /**
@@ -157,8 +155,11 @@ export function installFastRead(
       : size && photoEntity(context, size);
     if (!entity) return false;
     const body = JSON.stringify(entity);
-    const headers = { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body) };
-    respond(request, response, started, 200, headers, body);
+    respond(request, response, started, 200, NO_HEADERS, {
+      type: JSON_TYPE,
+      body,
+      length: Buffer.byteLength(body),
+    });
     return true;
   };
 
