@@ -84,7 +84,7 @@ export function installFastRead(
 ): void {
   const { verifier, store, photos, rateLimiter, cacheControl, metrics, accessLine, draining } =
     options;
-  const { publicUrl } = options;
+  const publicUrl = options.publicUrl;
 
   const respond = (
     request: IncomingMessage,
@@ -179,7 +179,6 @@ export function installFastRead(
     const listing = singular === undefined && label === undefined;
     if (
       (label && label.kind !== "size") ||
-      (listing && value !== undefined) ||
       (rateLimiter.enabled &&
         !admitCaller(rateLimiter, request, principal.tenantId, principal.subject))
     ) {
