@@ -85,6 +85,8 @@ export function installFastRead(
   const { verifier, store, photos, rateLimiter, cacheControl, metrics, accessLine, draining } =
     options;
   const publicUrl = options.publicUrl;
+  /** Metadata bodies by the store's answer they were made from, and their context URL. */
+  const bodies = new WeakMap<object, { context: string; body: string; length: number }>();
 
   const respond = (
     request: IncomingMessage,
@@ -150,16 +152,19 @@ export function installFastRead(
   ): boolean => {
     const sizes = owner.prefetchedSizes;
     const size = owner.prefetched?.size;
-    const entity = sizes?.length
-      ? photoCollection(context, sizes)
-      : size && photoEntity(context, size);
-    if (!entity) return false;
-    const body = JSON.stringify(entity);
-    respond(request, response, started, 200, NO_HEADERS, {
-      type: JSON_TYPE,
-      body,
-      length: Buffer.byteLength(body),
-    });
+    const source = sizes?.length ? sizes : size;
+    if (!source) return false;
+    let made = bodies.get(source);
+    if (made?.context !== context) {
+      const body = JSON.stringify(
+        sizes?.length ? photoCollection(context, sizes) : size && photoEntity(context, size),
+      );
+      made = { context, body, length: Buffer.byteLength(body) };
+      // A frozen answer never changes, so its body is kept for as long as the store keeps it.
+      if (Object.isFrozen(source)) bodies.set(source, made);
+    }
+    const { body, length } = made;
+    respond(request, response, started, 200, NO_HEADERS, { type: JSON_TYPE, body, length });
     return true;
   };
 

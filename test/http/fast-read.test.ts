@@ -295,10 +295,17 @@ describe("the photo read fast path", () => {
 
   test("a replaced photo is served new at once", async () => {
     const path = `/v1.0/users/${userId}/photo/$value`;
+    const fast = service.store.getPhotoSizeListSync !== undefined;
+    const listing = `/v1.0/users/${userId}/photos`;
+    const listed = await compare(listing, auth(), { status: 200, fast });
     const before = await compare(path, auth(), { status: 200, fast: true });
     await putPhoto(service, userId, appToken, await makeJpeg(300, 300));
     const replaced = await compare(path, auth(), { status: 200, fast: true });
     assert.notEqual(replaced.headers.etag, before.headers.etag);
+    // The listing too: 700x500 had seven sizes, 300x300 has five.
+    const relisted = await compare(listing, auth(), { status: 200, fast });
+    assert.equal(JSON.parse(listed.body.toString("utf8")).value.length, 7);
+    assert.equal(JSON.parse(relisted.body.toString("utf8")).value.length, 5);
     const metadata = await service.app.inject({
       method: "GET",
       url: `/v1.0/users/${userId}/photo`,
