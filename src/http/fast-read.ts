@@ -82,9 +82,17 @@ export function installFastRead(
   fastify: RequestListener,
   options: FastReadOptions,
 ): void {
-  const { verifier, store, photos, rateLimiter, cacheControl, metrics, accessLine, draining } =
-    options;
-  const publicUrl = options.publicUrl;
+  const {
+    verifier,
+    store,
+    photos,
+    rateLimiter,
+    cacheControl,
+    metrics,
+    accessLine,
+    draining,
+    publicUrl,
+  } = options;
   /** Metadata bodies by the store's answer they were made from, and their context URL. */
   const bodies = new WeakMap<object, { context: string; body: string; length: number }>();
 

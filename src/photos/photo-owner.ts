@@ -104,16 +104,11 @@ async function readUserById(
   const named = byId(principal, ref);
   if (!named) return undefined;
   const { tenantId } = principal;
-  const { id } = named;
-  if ("sizes" in read) {
-    const listed = await store.getPhotoSizeList(tenantId, "user", id);
-    checkUserRead(principal, ref, named, listed);
-    return { tenantId, id, kind: "user", prefetchedSizes: listed.sizes };
-  }
-  const { edge } = read;
-  const found = await store.getPhotoSizeInfo(tenantId, "user", id, edge);
-  checkUserRead(principal, ref, named, found);
-  return { tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
+  const found =
+    "sizes" in read
+      ? await store.getPhotoSizeList(tenantId, "user", named.id)
+      : await store.getPhotoSizeInfo(tenantId, "user", named.id, read.edge);
+  return userReadOwner(principal, ref, named, read, found);
 }
 
 /**
@@ -132,16 +127,11 @@ export function resolveUserReadNow(
   const named = byId(principal, ref);
   if (!named) return undefined;
   const { tenantId } = principal;
-  const { id } = named;
-  if ("sizes" in read) {
-    const listed = store.getPhotoSizeListSync(tenantId, "user", id);
-    checkUserRead(principal, ref, named, listed);
-    return { tenantId, id, kind: "user", prefetchedSizes: listed.sizes };
-  }
-  const { edge } = read;
-  const found = store.getPhotoSizeInfoSync(tenantId, "user", id, edge);
-  checkUserRead(principal, ref, named, found);
-  return { tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
+  const found =
+    "sizes" in read
+      ? store.getPhotoSizeListSync(tenantId, "user", named.id)
+      : store.getPhotoSizeInfoSync(tenantId, "user", named.id, read.edge);
+  return userReadOwner(principal, ref, named, read, found);
 }
 
 /** The user's key as named and its id, when the key is an id (a GUID); else undefined. */
@@ -150,13 +140,19 @@ function byId(principal: Principal, ref: UserRef): { key: string; id: string } |
   return isGuid(key) ? { key, id: key.toLowerCase() } : undefined;
 }
 
-/** The decision of a read by id, from the store's answer for that user: throws unless allowed. */
-function checkUserRead<T>(
+/** The decision of a read by id, from the store's answer for that user: its owner, or throws. */
+function userReadOwner(
   principal: Principal,
   ref: UserRef,
   { key, id }: { key: string; id: string },
-  found: T | undefined,
-): asserts found is T {
-  if (!found) unknownUser(principal, ref, key);
+  read: ReadAhead,
+  found: { sizes: readonly SizeInfo[] } | { size: SizeInfo | undefined } | undefined,
+): PhotoOwner {
+  if (!found) return unknownUser(principal, ref, key);
   requirePermission(mayAccessUserPhoto(principal, id, "read"));
+  const { tenantId } = principal;
+  // One literal each: on every photo GET, where a spread and added properties cost (BENCHMARKS.md).
+  if ("sizes" in found) return { tenantId, id, kind: "user", prefetchedSizes: found.sizes };
+  const edge = "edge" in read ? read.edge : undefined;
+  return { tenantId, id, kind: "user", prefetched: { edge, size: found.size } };
 }
