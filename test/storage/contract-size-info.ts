@@ -21,30 +21,31 @@ type SizeInfoRead = (
   ...args: Parameters<Store["getPhotoSizeInfo"]>
 ) => ReturnType<Store["getPhotoSizeInfo"]>;
 
-/** Both ways of asking, where the store offers both; the synchronous one wrapped in a promise. */
+type SizeListRead = (
+  ...args: Parameters<Store["getPhotoSizeList"]>
+) => ReturnType<Store["getPhotoSizeList"]>;
+
+/** A synchronous read wrapped in a promise, so one test body asks both ways. */
+function promised<A extends unknown[], R>(
+  sync: ((...args: A) => R) | undefined,
+): ((...args: A) => Promise<R>) | undefined {
+  return sync && (async (...args: A) => sync(...args));
+}
+
+/** Both ways of asking, where the store offers both. */
 const READS: { name: string; method: (store: Store) => SizeInfoRead | undefined }[] = [
   { name: "getPhotoSizeInfo", method: (store) => store.getPhotoSizeInfo.bind(store) },
   {
     name: "getPhotoSizeInfoSync",
-    method: (store) => {
-      const sync = store.getPhotoSizeInfoSync?.bind(store);
-      return sync && (async (...args) => sync(...args));
-    },
+    method: (store) => promised(store.getPhotoSizeInfoSync?.bind(store)),
   },
 ];
-
-type SizeListRead = (
-  ...args: Parameters<Store["getPhotoSizeList"]>
-) => ReturnType<Store["getPhotoSizeList"]>;
 
 const LISTS: { name: string; method: (store: Store) => SizeListRead | undefined }[] = [
   { name: "getPhotoSizeList", method: (store) => store.getPhotoSizeList.bind(store) },
   {
     name: "getPhotoSizeListSync",
-    method: (store) => {
-      const sync = store.getPhotoSizeListSync?.bind(store);
-      return sync && (async (...args) => sync(...args));
-    },
+    method: (store) => promised(store.getPhotoSizeListSync?.bind(store)),
   },
 ];
 
