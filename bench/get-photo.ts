@@ -31,10 +31,11 @@ import {
   printInstructions,
 } from "./lib/instructions.ts";
 import {
+  describeGenerator,
   describeLoad,
-  LOAD_GENERATOR,
   type LoadResult,
   type LoadSettings,
+  readGenerator,
   runLoad,
 } from "./lib/load.ts";
 import { printHeader } from "./lib/machine.ts";
@@ -83,6 +84,11 @@ const flags = readFlags(
       default: "1",
       help: "processes of each server (Portrait WORKERS, nginx worker_processes)",
     },
+    processes: {
+      type: "string",
+      default: "",
+      help: "processes of some servers apart from --workers, e.g. portrait=2 (one Portrait with WORKERS=2 against one bare server) or portrait=2,nginx=2",
+    },
     servers: {
       type: "string",
       default: "nginx,bare,portrait",
@@ -124,6 +130,7 @@ const flags = readFlags(
 );
 const endpoints = chooseEndpoints(listFlag(flags, "endpoint"));
 const load: LoadSettings = {
+  generator: readGenerator(stringFlag(flags, "generator")),
   connections: intFlag(flags, "connections", 1),
   durationSeconds: intFlag(flags, "duration", 1),
   warmupSeconds: intFlag(flags, "warmup"),
@@ -134,6 +141,20 @@ const tokenCount = intFlag(flags, "tokens", 1);
 const rounds = intFlag(flags, "rounds", 1);
 const perRound = flags["per-round"] === true;
 const workers = intFlag(flags, "workers", 1);
+const processes = envFlag(flags, "processes");
+const workersOf = (server: ServerName): number => {
+  const raw = processes[server];
+  if (raw === undefined) return workers;
+  const count = Number(raw);
+  if (!ORDER.includes(server) || !Number.isInteger(count) || count < 1) {
+    console.error(
+      `--processes expects server=count with a count of 1 or more (got ${server}=${raw})`,
+    );
+    process.exit(2);
+  }
+  return count;
+};
+for (const server of Object.keys(processes)) workersOf(server as ServerName);
 const source = stringFlag(flags, "source") as Source;
 const servers = new Set(listFlag(flags, "servers"));
 const logLevel = stringFlag(flags, "log-level");
@@ -145,7 +166,8 @@ const compareDir = stringFlag(flags, "compare") && resolve(stringFlag(flags, "co
 if (compareDir) servers.add("compare");
 const instructions = flags.instructions === true;
 if (instructions) {
-  if (workers !== 1) throw new Error("--instructions counts one process: use --workers 1");
+  if (ORDER.some((server) => workersOf(server) !== 1))
+    throw new Error("--instructions counts one process: use --workers 1");
   if (!callgrindAvailable()) {
     console.error("--instructions needs valgrind (apt-get install valgrind)");
     process.exit(1);
@@ -160,14 +182,14 @@ const measured = (name: ServerName) => servers.has(name);
 
 stopChildrenOnExit();
 const describePortrait = (dir: string, env: string[] = listFlag(flags, "env")) =>
-  `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workers}, LOG_LEVEL=${logLevel}` +
+  `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workersOf(dir === compareDir ? "compare" : "portrait")}, LOG_LEVEL=${logLevel}` +
   `${env.length ? `, ${env.join(", ")}` : ""}`;
 printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   ...(instructions
     ? {
         counting: `valgrind's callgrind; ${describeInstructions(INSTRUCTION_SETTINGS)}`,
       }
-    : { "load generator": LOAD_GENERATOR, load: describeLoad(load) }),
+    : { "load generator": describeGenerator(load.generator), load: describeLoad(load) }),
   endpoints: endpoints.map(([name]) => name).join(", "),
   users: `${userCount} users with a photo, requested in turn from a per-connection offset`,
   tokens: `${tokenCount} delegated tokens (User.ReadBasic.All), one per request in turn`,
@@ -183,11 +205,13 @@ printHeader("Portrait GET benchmark (issue items 1 and 2)", {
       ])
     : "not measured",
   nginx: nginx
-    ? `${nginxVersion(nginx)}, worker_processes ${workers}, files`
+    ? `${nginxVersion(nginx)}, worker_processes ${workersOf("nginx")}, files`
     : servers.has("nginx")
       ? "absent"
       : "not measured",
-  bare: servers.has("bare") ? `node:http, bytes in memory, ${workers} process(es)` : "not measured",
+  bare: servers.has("bare")
+    ? `node:http, bytes in memory, ${workersOf("bare")} process(es)`
+    : "not measured",
   fastify: servers.has("fastify")
     ? "Fastify 5, one route, bytes in memory, 1 process (the framework floor)"
     : "not measured",
@@ -224,7 +248,7 @@ try {
       port: serverPort,
       source,
       logLevel,
-      env: { WORKERS: String(workers), ...extraEnv, ...(name === "compare" && compareEnv) },
+      env: { WORKERS: String(workersOf(name)), ...extraEnv, ...(name === "compare" && compareEnv) },
       nodeArgs: [
         ...(cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] : []),
         ...(name === "compare" ? compareNodeArgs : []),
@@ -260,7 +284,7 @@ try {
       nginx,
       root,
       fetched,
-      workers,
+      workersOf,
       workDir: work,
       ...(instructions && { prefix: callgrindPrefix(work) }),
       ...(cpuProfDir && { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] }),
@@ -283,10 +307,8 @@ try {
     }
     // With several workers, /metrics answers for one of them: the cache is then not reported.
     const cacheBefore = new Map<ServerName, CacheCounts>();
-    if (workers === 1) {
-      for (const [server, { url }] of portraits) {
-        cacheBefore.set(server, await photoCacheCounts(url));
-      }
+    for (const [server, { url }] of portraits) {
+      if (workersOf(server) === 1) cacheBefore.set(server, await photoCacheCounts(url));
     }
     const runs = new Map<ServerName, LoadResult[]>();
     for (let r = 0; r < rounds; r++) {

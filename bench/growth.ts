@@ -24,10 +24,11 @@ import {
 } from "./lib/cli.ts";
 import { chooseEndpoints } from "./lib/endpoints.ts";
 import {
+  describeGenerator,
   describeLoad,
-  LOAD_GENERATOR,
   type LoadResult,
   type LoadSettings,
+  readGenerator,
   runLoad,
 } from "./lib/load.ts";
 import { printHeader } from "./lib/machine.ts";
@@ -79,6 +80,7 @@ const stores = [intFlag(flags, "small", 1), intFlag(flags, "large", 1)] as const
 const userCount = intFlag(flags, "users", 1);
 const endpoints = chooseEndpoints(listFlag(flags, "endpoint"));
 const load: LoadSettings = {
+  generator: readGenerator(stringFlag(flags, "generator")),
   connections: intFlag(flags, "connections", 1),
   durationSeconds: intFlag(flags, "duration", 1),
   warmupSeconds: intFlag(flags, "warmup"),
@@ -92,7 +94,7 @@ const extraEnv = envFlag(flags, "env");
 
 stopChildrenOnExit();
 printHeader("Portrait cost growth benchmark (issue item 5)", {
-  "load generator": LOAD_GENERATOR,
+  "load generator": describeGenerator(load.generator),
   load: describeLoad(load),
   stores: `${stores[0]} and ${stores[1]} photos, nine real sizes each, both servers running`,
   requests: `${userCount} distinct users, evenly spread over each store; ${tokenCount} delegated tokens in turn`,

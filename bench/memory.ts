@@ -27,10 +27,24 @@ import { encodeSizes, PHONE_IMAGE, seedPhotos } from "./lib/seed.ts";
  */
 export const BUDGET = { uploadPeakMiB: 400, restMiB: 320 };
 
+/**
+ * With WORKERS above 1, every worker keeps its own caches and image work (each bounded as one
+ * process is), and the cluster's primary, which only forks and watches them, adds about 85 MiB:
+ * the budget is 100 MiB plus one process's budget per worker.
+ */
+function budgetFor(workers: number): typeof BUDGET {
+  if (workers === 1) return BUDGET;
+  return {
+    uploadPeakMiB: 100 + workers * BUDGET.uploadPeakMiB,
+    restMiB: 100 + workers * BUDGET.restMiB,
+  };
+}
+
 const flags = readFlags(
   "Usage: node --import tsx bench/memory.ts [options]\n\n" +
     "Resident memory of Portrait: peak during concurrent 4 MB uploads, and at rest with many\n" +
-    `photos stored. Budget: peak <= ${BUDGET.uploadPeakMiB} MiB, at rest <= ${BUDGET.restMiB} MiB.`,
+    `photos stored. Budget: peak <= ${BUDGET.uploadPeakMiB} MiB, at rest <= ${BUDGET.restMiB} MiB\n` +
+    "(with --workers N above 1: 100 MiB plus N times each).",
   {
     uploads: { type: "string", default: "32", help: "concurrent uploads" },
     "upload-bytes": {
@@ -48,6 +62,7 @@ const uploads = intFlag(flags, "uploads", 1);
 const uploadBytes = intFlag(flags, "upload-bytes", 1024);
 const photos = intFlag(flags, "photos", 1);
 const workers = intFlag(flags, "workers", 1);
+const budget = budgetFor(workers);
 const portraitDir = resolve(stringFlag(flags, "portrait-dir") || ROOT);
 const extraEnv = envFlag(flags, "env");
 const env = { WORKERS: String(workers), ...extraEnv };
@@ -59,7 +74,7 @@ printHeader("Portrait memory benchmark (issue item 4)", {
   "at rest": `${photos} users with a photo (nine sizes each); every user's 48x48 and 648x648 read once`,
   measure: "VmRSS and VmHWM (peak) of the server process and its children, from /proc",
   portrait: `${portraitDir}: node dist/main.js, SQLite, WORKERS=${workers}, other settings default${Object.keys(extraEnv).length ? `, ${listFlag(flags, "env").join(", ")}` : ""}`,
-  budget: `peak during uploads <= ${BUDGET.uploadPeakMiB} MiB; at rest <= ${BUDGET.restMiB} MiB`,
+  budget: `peak during uploads <= ${budget.uploadPeakMiB} MiB; at rest <= ${budget.restMiB} MiB`,
 });
 
 /** The phone photo re-encoded at the highest JPEG quality that stays within `limit` bytes. */
@@ -209,16 +224,16 @@ try {
   if (phases.includes("uploads")) {
     const peak = megabytes(uploadPeak);
     targets.push({
-      name: `peak during uploads <= ${BUDGET.uploadPeakMiB} MiB`,
-      met: peak <= BUDGET.uploadPeakMiB,
+      name: `peak during uploads <= ${budget.uploadPeakMiB} MiB`,
+      met: peak <= budget.uploadPeakMiB,
       detail: `${round(peak, 1)} MiB`,
     });
   }
   if (phases.includes("rest")) {
     const atRest = megabytes(rest);
     targets.push({
-      name: `at rest with ${photos} photos <= ${BUDGET.restMiB} MiB`,
-      met: atRest <= BUDGET.restMiB,
+      name: `at rest with ${photos} photos <= ${budget.restMiB} MiB`,
+      met: atRest <= budget.restMiB,
       detail: `${round(atRest, 1)} MiB`,
     });
   }

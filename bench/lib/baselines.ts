@@ -22,14 +22,15 @@ export async function startBaselines(options: {
   nginx: string | undefined;
   root: string;
   fetched: Fetched;
-  workers: number;
+  /** Processes of each baseline. */
+  workersOf: (name: BaselineName) => number;
   workDir: string;
   /** A command that runs Node for the Node baselines (`instructions.ts`). */
   prefix?: string[];
   /** Extra Node options for the Node baselines, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
 }): Promise<Map<BaselineName, Baseline>> {
-  const { root, fetched, workers, workDir } = options;
+  const { root, fetched, workersOf, workDir } = options;
   const started = new Map<BaselineName, Baseline>();
   try {
     for (const name of options.names) {
@@ -45,7 +46,7 @@ export async function startBaselines(options: {
             root,
             workDir: nginxDir,
             port,
-            workers,
+            workers: workersOf(name),
             contentType,
           }),
         );
@@ -60,7 +61,7 @@ export async function startBaselines(options: {
             root,
             port,
             contentType: fetched.contentType,
-            workers,
+            workers: workersOf(name),
             workDir,
             probe,
             ...(options.prefix && { prefix: options.prefix }),

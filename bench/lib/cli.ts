@@ -16,8 +16,13 @@ export const PORTRAIT_FLAGS: Record<string, FlagSpec> = {
   env: { type: "string", default: "", help: "extra Portrait environment, NAME=value,..." },
 };
 
-/** The load settings of the GET benchmarks (autocannon). */
+/** The load settings of the GET benchmarks. */
 export const LOAD_FLAGS: Record<string, FlagSpec> = {
+  generator: {
+    type: "string",
+    default: "autocannon",
+    help: "load generator: autocannon, or wrk (less CPU per request, apt-get install wrk)",
+  },
   connections: { type: "string", default: "50", help: "concurrent connections" },
   duration: { type: "string", default: "10", help: "measured seconds per run" },
   warmup: { type: "string", default: "3", help: "warm-up seconds before each run" },

@@ -1,7 +1,7 @@
 /**
- * Runs the load generator (`load-runner.ts`, autocannon) in its own process against one server:
- * a warm-up run, then the measured run, with the CPU time the server's processes spent during
- * the measured run.
+ * Runs the load generator (autocannon in `load-runner.ts`, or wrk in `wrk.ts`) in its own process
+ * against one server: a warm-up run, then the measured run, with the CPU time the server's
+ * processes spent during the measured run.
  */
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
@@ -9,8 +9,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT } from "./portrait.ts";
 import { cpuSecondsOf } from "./processes.ts";
+import { runWrk, WRK_INSTALL_HINT, wrkVersion } from "./wrk.ts";
+
+export type Generator = "autocannon" | "wrk";
 
 export interface LoadSettings {
+  generator: Generator;
   connections: number;
   pipelining: number;
   durationSeconds: number;
@@ -49,7 +53,25 @@ export interface LoadResult extends RunnerResult {
   cpuMicrosPerRequest: number | undefined;
 }
 
-export const LOAD_GENERATOR = "autocannon 9 (programmatic API, separate process, 1 thread)";
+/** The load generator as the benchmarks print it. */
+export function describeGenerator(generator: Generator): string {
+  return generator === "wrk"
+    ? `${wrkVersion() ?? "wrk"} (Lua script, separate process, 1 thread)`
+    : "autocannon 9 (programmatic API, separate process, 1 thread)";
+}
+
+/** The generator named by `--generator`; exits with a message when it is unknown or absent. */
+export function readGenerator(name: string): Generator {
+  if (name !== "autocannon" && name !== "wrk") {
+    console.error(`--generator must be autocannon or wrk (got ${name})`);
+    process.exit(2);
+  }
+  if (name === "wrk" && wrkVersion() === undefined) {
+    console.error(WRK_INSTALL_HINT);
+    process.exit(1);
+  }
+  return name;
+}
 
 export function describeLoad(settings: LoadSettings): string {
   return (
@@ -58,7 +80,12 @@ export function describeLoad(settings: LoadSettings): string {
   );
 }
 
-async function runOnce(spec: RunnerSpec, workDir: string): Promise<RunnerResult> {
+async function runOnce(
+  generator: Generator,
+  spec: RunnerSpec,
+  workDir: string,
+): Promise<RunnerResult> {
+  if (generator === "wrk") return runWrk(spec, workDir);
   const specFile = join(workDir, `load-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(specFile, JSON.stringify(spec));
   const { stdout } = await promisify(execFile)(
@@ -85,9 +112,13 @@ export async function runLoad(
     pipelining: settings.pipelining,
   };
   if (settings.warmupSeconds > 0)
-    await runOnce({ ...base, seconds: settings.warmupSeconds }, workDir);
+    await runOnce(settings.generator, { ...base, seconds: settings.warmupSeconds }, workDir);
   const before = serverPid === undefined ? 0 : cpuSecondsOf(serverPid);
-  const result = await runOnce({ ...base, seconds: settings.durationSeconds }, workDir);
+  const result = await runOnce(
+    settings.generator,
+    { ...base, seconds: settings.durationSeconds },
+    workDir,
+  );
   const spent = serverPid === undefined ? 0 : cpuSecondsOf(serverPid) - before;
   return {
     ...result,
