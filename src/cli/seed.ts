@@ -73,7 +73,9 @@ export async function seedDirectory(
       console.log(`user    ${created.id}  ${upn}`);
     }
     for (const { owners, ...group } of seed.groups ?? []) {
-      const binds = (owners ?? []).map((owner) => `users/${encodeURIComponent(owner)}`);
+      const binds = (owners ?? []).map(
+        (owner) => `${config.publicUrl}/v1.0/users/${encodeURIComponent(owner)}`,
+      );
       const created = await groups.create(principal, { ...group, "owners@odata.bind": binds });
       counts.groups += 1;
       console.log(`group   ${created.id}  ${String(group.displayName)}`);

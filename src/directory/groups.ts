@@ -99,10 +99,19 @@ async function readOwnerBinds(store: Store, tenantId: string, body: unknown): Pr
   const owners: string[] = [];
   for (const bind of binds) {
     const match = /\/(?:users|directoryObjects)\/([^/()']+)\/?$/i.exec(bind as string);
-    const key = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+    const key = match?.[1] ? decodedOrUndefined(match[1]) : undefined;
     const user = key === undefined ? undefined : await findUser(store, tenantId, key);
     if (!user) throw badRequest(`Invalid owner reference '${bind}'.`);
     if (!owners.includes(user.id)) owners.push(user.id);
   }
   return owners;
+}
+
+/** A URL segment decoded, or undefined when its percent-encoding is broken (`%ZZ`). */
+function decodedOrUndefined(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

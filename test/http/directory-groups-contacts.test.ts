@@ -57,8 +57,13 @@ describeDirectory((d) => {
       await d.expect("PUT", photo, "200", { token: leaToken, body: d.jpeg });
       const maxToken = await d.service.userToken(max.id, ["Group.ReadWrite.All"]);
       await d.expect("PUT", photo, "403 ErrorAccessDenied", { token: maxToken, body: d.jpeg });
-      const unknown = { displayName: "X", mailNickname: "x", ...bind(randomUUID()) };
-      await d.expect("POST", "/groups", "400 Request_BadRequest", { body: unknown });
+      // An owner that does not exist, or a reference that is no user URL: 400, no group made.
+      const before = (await d.json("/groups")).value.length;
+      for (const id of [randomUUID(), "%ZZ", "%E0%A4%A", "lea@contoso.com/extra"]) {
+        const body = { displayName: "X", mailNickname: "x", ...bind(id) };
+        await d.expect("POST", "/groups", "400 Request_BadRequest", { body });
+      }
+      assert.equal((await d.json("/groups")).value.length, before);
     });
 
     test("GET /groups lists groups; DELETE /groups/{id}: 204, then the group is 404", async () => {
