@@ -2,8 +2,6 @@
  * The `portrait` command: `serve`, `token` (development tokens) and `seed` (directory from JSON).
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { SEED_HELP, seedDirectory } from "./cli/seed.ts";
-import { mintToken, TOKEN_HELP } from "./cli/token.ts";
 import { configOrExit, runServer, SERVE_HELP } from "./main.ts";
 
 const HELP = `Usage: portrait <command> [options]
@@ -29,11 +27,16 @@ async function main(argv: string[]): Promise<number> {
       if (wantsHelp) return print(SERVE_HELP);
       await runServer(configOrExit());
       return -1;
-    case "token":
+    // Each command's modules are loaded when it runs: `serve` with WORKERS above 1 stays a small
+    // supervising process, without the store and token code the other commands need.
+    case "token": {
+      const { mintToken, TOKEN_HELP } = await import("./cli/token.ts");
       if (wantsHelp) return print(TOKEN_HELP);
       console.log(await mintToken(configOrExit(), parse(rest, TOKEN_OPTIONS).values));
       return 0;
+    }
     case "seed": {
+      const { SEED_HELP, seedDirectory } = await import("./cli/seed.ts");
       if (wantsHelp) return print(SEED_HELP);
       const { values, positionals } = parse(rest, SEED_OPTIONS);
       return seedDirectory(configOrExit(), positionals, values);

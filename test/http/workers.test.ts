@@ -75,6 +75,11 @@ describe("WORKERS", () => {
       const workers = listeningPids(portrait);
       assert.equal(workers.size, 2, portrait.output());
       assert.deepEqual(new Set(childrenOf(portrait.pid)), workers);
+      // The primary only supervises: it never loads the server's native modules, which every
+      // worker does (their shared libraries show in a process's memory map).
+      const native = /sharp|libvips|better_sqlite3/;
+      assert.doesNotMatch(readFileSync(`/proc/${portrait.pid}/maps`, "utf8"), native);
+      for (const pid of workers) assert.match(readFileSync(`/proc/${pid}/maps`, "utf8"), native);
 
       // Both workers share the store: a photo written through one connection reads back on
       // every following connection, whichever worker takes it.
