@@ -181,8 +181,12 @@ const cpuProfDir = stringFlag(flags, "cpu-prof") && resolve(stringFlag(flags, "c
 const measured = (name: ServerName) => servers.has(name);
 
 stopChildrenOnExit();
-const describePortrait = (dir: string, env: string[] = listFlag(flags, "env")) =>
-  `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workersOf(dir === compareDir ? "compare" : "portrait")}, LOG_LEVEL=${logLevel}` +
+const describePortrait = (
+  name: "portrait" | "compare",
+  dir: string,
+  env: string[] = listFlag(flags, "env"),
+) =>
+  `${dir}: node ${source === "dist" ? "dist/main.js" : "--import tsx src/main.ts"}, SQLite, WORKERS=${workersOf(name)}, LOG_LEVEL=${logLevel}` +
   `${env.length ? `, ${env.join(", ")}` : ""}`;
 printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   ...(instructions
@@ -196,9 +200,9 @@ printHeader("Portrait GET benchmark (issue items 1 and 2)", {
   rounds: instructions
     ? "one count per server"
     : `${rounds} per server, servers back to back (reversed every other round); median run reported, ratios are medians of per-round ratios`,
-  portrait: describePortrait(portraitDir),
+  portrait: describePortrait("portrait", portraitDir),
   compare: compareDir
-    ? describePortrait(compareDir, [
+    ? describePortrait("compare", compareDir, [
         ...listFlag(flags, "env"),
         ...listFlag(flags, "compare-env"),
         ...compareNodeArgs.map((arg) => `node ${arg}`),

@@ -94,7 +94,7 @@ describe("the portrait command", () => {
     const first = portrait("seed", file);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /2 users \(0 existed\), 1 groups, 1 contacts/);
-    const again = portrait("seed", join(dataDir, "seed.json"));
+    const again = portrait("seed", file);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /0 users \(2 existed\), 1 groups, 1 contacts/);
 
@@ -139,6 +139,10 @@ describe("the portrait command", () => {
   });
 
   test("seed without a file, or with a broken one, fails clearly and stores nothing", async () => {
+    const token = portrait("token", "--app", "--roles", "User.Read.All").stdout.trim();
+    const users = async () =>
+      ((await call("GET", "/v1.0/users", token)).body as { value: [] }).value;
+    const before = await users();
     const none = portrait("seed");
     assert.equal(none.status, 2);
     assert.match(none.stderr, /^Usage: portrait seed/);
@@ -150,5 +154,6 @@ describe("the portrait command", () => {
     const missing = portrait("seed", join(dataDir, "missing.json"));
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /^portrait: ENOENT/);
+    assert.deepEqual(await users(), before);
   });
 });
