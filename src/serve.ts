@@ -5,6 +5,7 @@
  */
 import { buildApp } from "./app.ts";
 import { assemble } from "./assemble.ts";
+import { tokenCommandHint } from "./cli/token.ts";
 import type { Config } from "./config.ts";
 import { unsentResponses } from "./http/in-flight.ts";
 
@@ -20,7 +21,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
   if (assembly.devIssuer) {
     const { issuer, tenantId } = assembly.devIssuer;
     app.log.info({ issuer, tenantId }, "Development issuer on: tokens from `npx portrait token`");
-    app.log.info("Get a token: TOKEN=$(npx portrait token --app --roles User.ReadWrite.All)");
+    app.log.info(`Get a token: ${tokenCommandHint(config)}`);
     app.log.info(`Try it: curl -H "Authorization: Bearer $TOKEN" ${config.publicUrl}/v1.0/users`);
   } else {
     app.log.info(

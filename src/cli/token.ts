@@ -2,7 +2,7 @@
 import type { MintOptions } from "../auth/dev-issuer.ts";
 import { loadDevIssuer } from "../auth/dev-issuer.ts";
 import { ADMIN_ROLE_IDS } from "../auth/principal.ts";
-import type { Config } from "../config.ts";
+import { type Config, loadConfig } from "../config.ts";
 import { findUser } from "../directory/users.ts";
 import { openStore } from "../storage/open-store.ts";
 
@@ -10,7 +10,9 @@ export const TOKEN_HELP = `Usage: portrait token (--user <upn|id> [--scopes <lis
                       [--tenant <id>] [--lifetime <seconds>]
 
 Prints an access token signed by the development issuer of DATA_DIR (only when no AUTH_*
-setting is given). Lists are comma- or space-separated.
+setting is given). Run it with the service's settings: the token's issuer is the service's
+PUBLIC_URL (or http://HOST:PORT), and --user is looked up in its DATABASE_URL. The service's
+startup log prints the command for its settings. Lists are comma- or space-separated.
   --user alice@contoso.com   a delegated token for that directory user (looked up by UPN or id)
   --scopes User.ReadWrite    delegated permissions (scp); default User.ReadWrite
   --admin                    add the Global Administrator role (wids)
@@ -31,6 +33,25 @@ export interface TokenArgs {
   admin?: boolean | undefined;
   tenant?: string | undefined;
   lifetime?: string | undefined;
+}
+
+/**
+ * The command that mints an application token this service accepts, as the startup log prints
+ * it: the settings that decide the token's issuer and signing key (PUBLIC_URL, DATA_DIR) are
+ * given when they are not what the command would take by default.
+ */
+export function tokenCommandHint(config: Readonly<Pick<Config, "dataDir" | "publicUrl">>): string {
+  const defaults = loadConfig({});
+  const settings = [
+    config.publicUrl === defaults.publicUrl ? "" : `PUBLIC_URL=${shellWord(config.publicUrl)} `,
+    config.dataDir === defaults.dataDir ? "" : `DATA_DIR=${shellWord(config.dataDir)} `,
+  ].join("");
+  return `TOKEN=$(${settings}npx portrait token --app --roles User.ReadWrite.All)`;
+}
+
+/** `value` as one word of a POSIX shell command line. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 const list = (value: string | undefined, fallback: string): string[] =>
