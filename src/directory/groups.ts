@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { mayManageGroups, mayReadGroupObject, requirePermission } from "../auth/permissions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
-import type { DirectoryObject, Store } from "../photos/store.ts";
+import type { DirectoryObject, PageRequest, Store } from "../photos/store.ts";
 import { badRequest, GROUP_PROPERTIES, isGuid, publicView, readProperties } from "./properties.ts";
-import { findUser, resourceNotFound, type View } from "./users.ts";
+import { findUser, resourceNotFound, type View, type ViewPage } from "./users.ts";
 
 const GROUP_TYPE = "microsoft.graph.group";
 const OWNERS_BIND = "owners@odata.bind";
@@ -71,10 +71,11 @@ export function createGroupDirectory(store: Store) {
       return publicView(group.id, group.data);
     },
 
-    async list(principal: Principal): Promise<View[]> {
+    /** One page of the tenant's groups, oldest first. */
+    async page(principal: Principal, page: PageRequest): Promise<ViewPage> {
       requirePermission(mayReadGroupObject(principal));
-      const groups = await store.listObjects(principal.tenantId, "group");
-      return groups.map((group) => publicView(group.id, group.data));
+      const { objects, next } = await store.pageObjects(principal.tenantId, "group", page);
+      return { views: objects.map((group) => publicView(group.id, group.data)), next };
     },
 
     async remove(principal: Principal, id: string): Promise<void> {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mayManageUser, mayReadAnyUser, requirePermission } from "../auth/permissions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
-import type { DirectoryObject, Store } from "../photos/store.ts";
+import type { DirectoryObject, PageRequest, Store } from "../photos/store.ts";
 import {
   badRequest,
   isGuid,
@@ -17,6 +17,12 @@ import {
 export type UserRef = { me: true } | { me: false; key: string };
 
 export type View = Record<string, unknown>;
+
+/** A page of a collection; `next` continues it (a `PageRequest`'s `after`) when more follow. */
+export interface ViewPage {
+  views: View[];
+  next: number | undefined;
+}
 
 const USER_TYPE = "microsoft.graph.user";
 
@@ -116,10 +122,11 @@ export function createUserDirectory(store: Store) {
       return publicView(user.id, user.data);
     },
 
-    async list(principal: Principal): Promise<View[]> {
+    /** One page of the tenant's users, oldest first. */
+    async page(principal: Principal, page: PageRequest): Promise<ViewPage> {
       requirePermission(mayReadAnyUser(principal));
-      const users = await store.listObjects(principal.tenantId, "user");
-      return users.map((user) => publicView(user.id, user.data));
+      const { objects, next } = await store.pageObjects(principal.tenantId, "user", page);
+      return { views: objects.map((user) => publicView(user.id, user.data)), next };
     },
 
     async update(principal: Principal, ref: UserRef, body: unknown): Promise<void> {

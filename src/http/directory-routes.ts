@@ -2,7 +2,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ContactDirectory, MailboxRef } from "../directory/contacts.ts";
 import type { GroupDirectory } from "../directory/groups.ts";
-import type { UserDirectory, UserRef } from "../directory/users.ts";
+import {
+  CONTACT_PROPERTIES,
+  FOLDER_PROPERTIES,
+  GROUP_PROPERTIES,
+  USER_PROPERTIES,
+} from "../directory/properties.ts";
+import type { UserDirectory, UserRef, View, ViewPage } from "../directory/users.ts";
+import type { PageRequest } from "../photos/store.ts";
+import {
+  type DirectoryType,
+  nextLink,
+  readDirectoryPage,
+  readEntitySelect,
+  readOutlookPage,
+  selectView,
+  skipToken,
+} from "./directory-query.ts";
 import { apiVersion, contextUrl } from "./odata.ts";
 import type { Params } from "./owner-routes.ts";
 
@@ -16,19 +32,68 @@ export interface DirectoryRouteOptions {
 /** Directory request bodies are small JSON objects. */
 const JSON_BODY_LIMIT = 64 * 1024;
 
+/** What `$select` may name: the properties Portrait keeps for each type. */
+const TYPES = {
+  users: { name: "microsoft.graph.user", properties: ["id", ...Object.keys(USER_PROPERTIES)] },
+  groups: { name: "microsoft.graph.group", properties: ["id", ...Object.keys(GROUP_PROPERTIES)] },
+  contacts: {
+    name: "microsoft.graph.contact",
+    properties: ["id", ...Object.keys(CONTACT_PROPERTIES), "parentFolderId"],
+  },
+  contactFolders: {
+    name: "microsoft.graph.contactFolder",
+    properties: ["id", ...Object.keys(FOLDER_PROPERTIES), "parentFolderId"],
+  },
+} as const satisfies Record<string, DirectoryType>;
+
+type EntitySet = keyof typeof TYPES;
+
 export async function directoryRoutes(app: FastifyInstance, options: DirectoryRouteOptions) {
   const { users, groups, contacts, publicUrl } = options;
   const context = (request: FastifyRequest, fragment: string) =>
     contextUrl(publicUrl, apiVersion(request), fragment);
-  const created = (request: FastifyRequest, reply: FastifyReply, set: string, view: object) =>
+  const created = (request: FastifyRequest, reply: FastifyReply, set: EntitySet, view: View) =>
     reply.code(201).send({ "@odata.context": context(request, `${set}/$entity`), ...view });
-  const collection = (request: FastifyRequest, set: string, value: object[]) => ({
+  const collection = (request: FastifyRequest, set: EntitySet, value: object[], next?: string) => ({
     "@odata.context": context(request, set),
+    ...(next !== undefined && { "@odata.nextLink": next }),
     value,
   });
-  const entity = (request: FastifyRequest, set: string, view: object) => ({
+  /** Users and groups: a page from the store, continued by `$skiptoken` (Graph's directory). */
+  const directoryPage = async (
+    request: FastifyRequest,
+    set: "users" | "groups",
+    read: (page: PageRequest) => Promise<ViewPage>,
+  ) => {
+    const query = readDirectoryPage(request, TYPES[set]);
+    const { views, next } = await read({ after: query.after, limit: query.top });
+    const link =
+      next === undefined
+        ? undefined
+        : nextLink(request, publicUrl, query, `$skiptoken=${skipToken(next)}`);
+    return collection(
+      request,
+      set,
+      views.map((view) => selectView(view, query.select)),
+      link,
+    );
+  };
+  /** Contacts and folders: a slice of the mailbox's list, continued by `$skip` (Outlook's). */
+  const outlookPage = (request: FastifyRequest, set: EntitySet, views: View[]) => {
+    const query = readOutlookPage(request, TYPES[set]);
+    const end = query.skip + query.top;
+    const link =
+      end < views.length ? nextLink(request, publicUrl, query, `$skip=${end}`) : undefined;
+    return collection(
+      request,
+      set,
+      views.slice(query.skip, end).map((view) => selectView(view, query.select)),
+      link,
+    );
+  };
+  const entity = (request: FastifyRequest, set: EntitySet, view: View) => ({
     "@odata.context": context(request, `${set}/$entity`),
-    ...view,
+    ...selectView(view, readEntitySelect(request, TYPES[set])),
   });
   const params = (request: FastifyRequest) => request.params as Params;
   const userOf = (request: FastifyRequest): UserRef => {
@@ -40,8 +105,8 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
   app.post("/users", body, async (request, reply) =>
     created(request, reply, "users", await users.create(request.principal, request.body)),
   );
-  app.get("/users", async (request) =>
-    collection(request, "users", await users.list(request.principal)),
+  app.get("/users", (request) =>
+    directoryPage(request, "users", (page) => users.page(request.principal, page)),
   );
   for (const prefix of ["/me", "/users/:userKey"]) {
     app.get(prefix, async (request) =>
@@ -81,7 +146,7 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
         return created(request, reply, set, view);
       });
       app.get(path, async (request) =>
-        collection(request, set, await contacts.list(request.principal, mailbox(request), kind)),
+        outlookPage(request, set, await contacts.list(request.principal, mailbox(request), kind)),
       );
       app.get(`${path}/:${idParam}`, async (request) =>
         entity(
@@ -100,8 +165,8 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
   app.post("/groups", body, async (request, reply) =>
     created(request, reply, "groups", await groups.create(request.principal, request.body)),
   );
-  app.get("/groups", async (request) =>
-    collection(request, "groups", await groups.list(request.principal)),
+  app.get("/groups", (request) =>
+    directoryPage(request, "groups", (page) => groups.page(request.principal, page)),
   );
   app.get("/groups/:groupId", async (request) =>
     entity(request, "groups", await groups.get(request.principal, params(request).groupId ?? "")),

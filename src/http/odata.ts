@@ -14,38 +14,64 @@ export function apiVersion(request: FastifyRequest): ApiVersion {
   return request.url.slice(1, 5).toLowerCase() === "beta" ? "beta" : "v1.0";
 }
 
-const SUPPORTED_OPTIONS = new Set(["$select"]);
+/**
+ * The query options of a request (names starting with `$`, lower-cased, as Graph reads them
+ * case-insensitively). An option given twice answers 400.
+ */
+export function queryOptions(request: FastifyRequest): Map<string, string> {
+  const options = new Map<string, string>();
+  for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) {
+    if (!name.startsWith("$")) continue;
+    if (typeof value !== "string") {
+      throw new GraphError("BadRequest", `Query option '${name}' was given more than once.`);
+    }
+    options.set(name.toLowerCase(), value);
+  }
+  return options;
+}
 
 /**
- * Reads `$select` and refuses query options Portrait does not support, as Graph refuses
- * unknown ones. Returns the selected property names, or undefined for all.
+ * Refuses options outside `allowed`, as Graph refuses unknown ones, and reads `$select`: the
+ * selected property names as `known` spells them, or undefined for all.
  */
+export function selectNames(
+  options: ReadonlyMap<string, string>,
+  allowed: readonly string[],
+  known: readonly string[],
+  typeName: string,
+): string[] | undefined {
+  for (const name of options.keys()) {
+    if (!allowed.includes(name)) {
+      throw new GraphError("BadRequest", `Query option '${name}' is not supported here.`);
+    }
+  }
+  const raw = options.get("$select");
+  if (raw === undefined) return undefined;
+  if (raw.trim() === "") {
+    throw new GraphError("BadRequest", "Invalid $select: expected a comma-separated list.");
+  }
+  return raw.split(",").map((name) => {
+    const trimmed = name.trim();
+    const property = known.find((p) => p.toLowerCase() === trimmed.toLowerCase());
+    if (property === undefined) {
+      throw new GraphError(
+        "BadRequest",
+        `Could not find a property named '${trimmed}' on type '${typeName}'.`,
+      );
+    }
+    return property;
+  });
+}
+
+const SELECT_ONLY = ["$select"] as const;
+
+/** `$select` of a photo metadata request; every other query option answers 400. */
 export function readSelect(
   request: FastifyRequest,
   known: readonly string[],
   typeName: string,
 ): string[] | undefined {
-  const query = request.query as Record<string, unknown>;
-  for (const name of Object.keys(query)) {
-    if (name.startsWith("$") && !SUPPORTED_OPTIONS.has(name.toLowerCase())) {
-      throw new GraphError("BadRequest", `Query option '${name}' is not supported here.`);
-    }
-  }
-  const raw = Object.entries(query).find(([name]) => name.toLowerCase() === "$select")?.[1];
-  if (raw === undefined) return undefined;
-  if (typeof raw !== "string" || raw.trim() === "") {
-    throw new GraphError("BadRequest", "Invalid $select: expected a comma-separated list.");
-  }
-  const names = raw.split(",").map((name) => name.trim());
-  for (const name of names) {
-    if (!known.some((property) => property.toLowerCase() === name.toLowerCase())) {
-      throw new GraphError(
-        "BadRequest",
-        `Could not find a property named '${name}' on type '${typeName}'.`,
-      );
-    }
-  }
-  return names.map((name) => known.find((p) => p.toLowerCase() === name.toLowerCase()) ?? name);
+  return selectNames(queryOptions(request), SELECT_ONLY, known, typeName);
 }
 
 /** Keeps the `@odata.*` annotations and the selected properties. */

@@ -26,6 +26,23 @@ export interface DirectoryObject {
   data: Record<string, unknown>;
 }
 
+/** Where a page of objects starts, and how many it holds at most. */
+export interface PageRequest {
+  /** A `next` from the page before; the first page when undefined. */
+  after?: number;
+  limit: number;
+}
+
+export interface ObjectPage {
+  objects: DirectoryObject[];
+  /**
+   * The position after this page's last object, when more objects follow. It is a position
+   * in creation order, not an index: a page asked for later starts after that object even if
+   * objects before it (or it) were deleted meanwhile.
+   */
+  next: number | undefined;
+}
+
 export interface ObjectFilter {
   ownerId?: string;
   parentId?: string | null;
@@ -68,6 +85,8 @@ export interface Store {
     kind: ObjectKind,
     filter?: ObjectFilter,
   ): Promise<DirectoryObject[]>;
+  /** One page of the objects of a kind in a tenant, oldest first (users and groups). */
+  pageObjects(tenantId: string, kind: ObjectKind, page: PageRequest): Promise<ObjectPage>;
   /** Replaces `data` and `uniqueKey` of an existing object; `missing` when there is none. */
   updateObject(object: DirectoryObject): Promise<WriteResult>;
   /**

@@ -115,7 +115,8 @@ export async function spawnPortrait(
 }
 
 /** A port on 127.0.0.1 that nothing listens on right now. */
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking). */
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
   await once(server, "listening");
   const address = server.address();

@@ -13,11 +13,13 @@ import {
   CustomAuthenticationProvider,
   GraphError,
   MiddlewareFactory,
+  PageIterator,
   ResponseType,
 } from "@microsoft/microsoft-graph-client";
 import sharp from "sharp";
 import { createHttpsTransport, type HttpsTransport } from "../helpers/https-transport.ts";
 import { makeJpeg } from "../helpers/images.ts";
+import { freePort } from "../helpers/portrait-process.ts";
 import {
   createSelfSignedCert,
   opensslAvailable,
@@ -64,9 +66,15 @@ describe("Graph JavaScript SDK v3 over HTTPS", {
 
   before(async () => {
     cert = await createSelfSignedCert();
-    service = await startService({ TLS_CERT_FILE: cert.certFile, TLS_KEY_FILE: cert.keyFile });
-    await service.app.listen({ host: HOST, port: 0 });
-    baseUrl = `https://${HOST}:${listeningPort(service)}`;
+    // The public URL is where the SDK calls, so that it can follow `@odata.nextLink`.
+    const port = await freePort();
+    baseUrl = `https://${HOST}:${port}`;
+    service = await startService({
+      TLS_CERT_FILE: cert.certFile,
+      TLS_KEY_FILE: cert.keyFile,
+      PUBLIC_URL: baseUrl,
+    });
+    await service.app.listen({ host: HOST, port });
   });
 
   after(async () => {
@@ -224,6 +232,37 @@ describe("Graph JavaScript SDK v3 over HTTPS", {
       .get()
       .catch((e: unknown) => e);
     graphError(after, 404, "ImageNotFound");
+  });
+
+  test("the SDK's PageIterator follows @odata.nextLink through every page of users", async () => {
+    const { client } = await asApp();
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const user: SdkUser = await client
+        .api("/users")
+        .post({ displayName: `Paged ${i}`, userPrincipalName: `paged-${i}@portrait.test` });
+      made.push(user.id);
+    }
+    const first = await client.api("/users").top(2).select("id,displayName").get();
+    assert.equal(first.value.length, 2);
+    assert.match(first["@odata.nextLink"], /^https:\/\/127\.0\.0\.1:\d+\/v1\.0\/users\?/);
+    const seen: { id: string; displayName: string }[] = [];
+    const iterator = new PageIterator(
+      client,
+      first,
+      (user: { id: string; displayName: string }) => {
+        seen.push(user);
+        return true;
+      },
+    );
+    await iterator.iterate();
+    const all: { value: SdkUser[] } = await client.api("/users").top(999).get();
+    assert.deepEqual(
+      seen.map((user) => user.id),
+      all.value.map((user) => user.id),
+    );
+    for (const id of made) assert.ok(seen.some((user) => user.id === id));
+    for (const user of seen) assert.deepEqual(Object.keys(user).sort(), ["displayName", "id"]);
   });
 });
 

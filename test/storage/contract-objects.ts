@@ -129,6 +129,39 @@ export function objectContract(ctx: ContractContext): void {
     assert.deepEqual(await store.listObjects(newTenant(), "user"), []);
   });
 
+  test("pageObjects pages one tenant's objects of one kind, oldest first, across deletions", async () => {
+    const store = ctx.store();
+    const [t, other] = [newTenant(), newTenant()];
+    const made = Array.from({ length: 5 }, () => user(t));
+    await insertAll(
+      store,
+      ...made.slice(0, 1),
+      object(t, newId(), "group"),
+      user(other),
+      ...made.slice(1),
+    );
+    const all = ids(made);
+    const first = await store.pageObjects(t, "user", { limit: 2 });
+    assert.deepEqual(ids(first.objects), all.slice(0, 2));
+    assert.deepEqual(first.objects[0], made[0]);
+    assert.equal(typeof first.next, "number");
+    // The last object of the page and one before it go: the next page still starts after it.
+    assert.equal(await store.deleteObject(t, all[1] ?? ""), true);
+    assert.equal(await store.deleteObject(t, all[0] ?? ""), true);
+    const second = await store.pageObjects(t, "user", { after: first.next, limit: 2 });
+    assert.deepEqual(ids(second.objects), all.slice(2, 4));
+    const last = await store.pageObjects(t, "user", { after: second.next, limit: 2 });
+    assert.deepEqual(ids(last.objects), all.slice(4));
+    assert.equal(last.next, undefined);
+    const exact = await store.pageObjects(t, "user", { limit: 3 });
+    assert.deepEqual(ids(exact.objects), all.slice(2));
+    assert.equal(exact.next, undefined);
+    assert.deepEqual(await store.pageObjects(newTenant(), "user", { limit: 10 }), {
+      objects: [],
+      next: undefined,
+    });
+  });
+
   test("listObjects filters by ownerId, parentId and parentId null", async () => {
     const store = ctx.store();
     const t = newTenant();

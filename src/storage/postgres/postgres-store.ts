@@ -10,11 +10,13 @@ import type {
   DirectoryObject,
   ObjectFilter,
   ObjectKind,
+  PageRequest,
   SizeInfo,
   Store,
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { pageQuery, toObjectPage } from "../object-page.ts";
 import { fromSizeInfoJoinRow, fromSizeListRows, type SizeInfoJoinRow } from "../size-info-row.ts";
 import { describeTarget, withStartupRetries } from "./connect.ts";
 import { isConnectionFailure, toStoreFailure, violatedUniqueConstraint } from "./failures.ts";
@@ -122,6 +124,17 @@ function createPostgresStore(pool: pg.Pool): Store {
     async listObjects(tenantId: string, kind: ObjectKind, filter: ObjectFilter = {}) {
       const [sql, params] = listQuery(tenantId, kind, filter);
       return (await read<ObjectRow>(sql, params)).map(fromRow);
+    },
+
+    async pageObjects(tenantId: string, kind: ObjectKind, page: PageRequest) {
+      const { after, limit } = pageQuery(page);
+      const rows = await read<ObjectRow & { seq: string }>(SQL.pageObjects, [
+        tenantId,
+        kind,
+        after,
+        limit,
+      ]);
+      return toObjectPage(rows, page, fromRow);
     },
 
     updateObject: (object: DirectoryObject): Promise<WriteResult> =>

@@ -59,6 +59,9 @@ export function listQuery(
 
 export const SQL = {
   ping: "SELECT 1",
+  /** $3: the position after which the page starts; $4: how many rows at most. */
+  pageObjects: `SELECT ${COLUMNS}, created_seq AS seq FROM objects
+    WHERE tenant_id = $1 AND kind = $2 AND created_seq > $3 ORDER BY created_seq LIMIT $4`,
   getObject: `SELECT ${COLUMNS} FROM objects WHERE tenant_id = $1 AND kind = $2 AND id = $3`,
   findByKey: `SELECT ${COLUMNS} FROM objects
     WHERE tenant_id = $1 AND kind = $2 AND unique_key = $3`,

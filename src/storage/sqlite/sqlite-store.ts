@@ -9,11 +9,14 @@ import type {
   DirectoryObject,
   ObjectFilter,
   ObjectKind,
+  ObjectPage,
+  PageRequest,
   SizeInfo,
   Store,
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { pageQuery, toObjectPage } from "../object-page.ts";
 import { fromSizeInfoJoinRow, fromSizeListRows } from "../size-info-row.ts";
 import { watchCommits } from "./commit-watch.ts";
 import { commitWindow } from "./commit-window.ts";
@@ -181,6 +184,11 @@ export function openSqliteStore(options: { path: string }): Store {
             : s.listByOwnerAndParent.all({ tenantId, kind, ownerId, parentId }),
       );
       return rows.map(fromRow);
+    },
+
+    async pageObjects(tenantId: string, kind: ObjectKind, page: PageRequest): Promise<ObjectPage> {
+      const rows = guarded(() => s.page.all({ tenantId, kind, ...pageQuery(page) }));
+      return toObjectPage(rows, page, fromRow);
     },
 
     async updateObject(object: DirectoryObject): Promise<WriteResult> {

@@ -61,6 +61,11 @@ export function prepareStatements(db: Database.Database) {
        ORDER BY created_seq`,
     );
   return {
+    page: db.prepare<KindParams & { after: number; limit: number }, ObjectRow & { seq: number }>(
+      `SELECT ${COLUMNS}, created_seq AS seq FROM objects
+       WHERE tenant_id = :tenantId AND kind = :kind AND created_seq > :after
+       ORDER BY created_seq LIMIT :limit`,
+    ),
     ping: db.prepare<[], number>("SELECT 1").pluck(),
     objectExists: db
       .prepare<IdParams, number>("SELECT 1 FROM objects WHERE tenant_id = :tenantId AND id = :id")
