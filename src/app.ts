@@ -12,6 +12,7 @@ import { createUserDirectory } from "./directory/users.ts";
 import { accessLine, registerAccessLog } from "./http/access-log.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
+import { registerCors } from "./http/cors.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
 import { registerDraining } from "./http/draining.ts";
 import { frameworkErrorHandler, registerErrorRenderer } from "./http/error-renderer.ts";
@@ -88,6 +89,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   trackResponses(app.server);
 
   registerRequestContext(app);
+  registerCors(app);
   const draining = registerDraining(app);
   registerAccessLog(app);
   registerErrorRenderer(app, config);

@@ -34,6 +34,7 @@ import { parseSizeLabel } from "../photos/sizes.ts";
 import type { Store, StoredSize } from "../photos/store.ts";
 import type { AccessLine } from "./access-log.ts";
 import { notModified } from "./conditional.ts";
+import { crossOriginHeaders } from "./cors.ts";
 import type { Draining } from "./draining.ts";
 import type { Metrics } from "./metrics.ts";
 import { contextUrl } from "./odata.ts";
@@ -108,6 +109,7 @@ export function installFastRead(
     response.writeHead(statusCode, {
       "request-id": requestId,
       "client-request-id": clientRequestId(request.headers, requestId),
+      ...crossOriginHeaders(request.headers),
       ...headers,
       ...(entity && { "content-type": entity.type, "content-length": entity.length }),
     });

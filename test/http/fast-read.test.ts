@@ -129,6 +129,23 @@ describe("the photo read fast path", () => {
     await compare("/v1.0/users/fast@contoso.com/photo", auth(), { status: 200, fast: false });
   });
 
+  test("cross-origin requests: the same CORS headers on both paths", async () => {
+    const origin = { ...auth(), origin: "https://app.contoso.test" };
+    for (const path of [
+      `/v1.0/users/${userId}/photos/48x48/$value`,
+      `/v1.0/users/${userId}/photo/$value`,
+    ]) {
+      const answer = await compare(path, origin, { status: 200, fast: true });
+      assert.equal(answer.headers["access-control-allow-origin"], "*");
+      assert.match(answer.headers["access-control-expose-headers"] ?? "", /\betag\b/);
+    }
+    const plain = await compare(`/v1.0/users/${userId}/photo/$value`, auth(), {
+      status: 200,
+      fast: true,
+    });
+    assert.equal(plain.headers["access-control-allow-origin"], undefined);
+  });
+
   test("/me with a delegated token", async () => {
     const token = await service.userToken(userId, ["User.Read"]);
     const headers = { authorization: `Bearer ${token}` };
