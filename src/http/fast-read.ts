@@ -106,13 +106,15 @@ export function installFastRead(
     entity?: { type: string; body: Uint8Array | string; length: number },
   ) => {
     const requestId = randomUUID();
-    response.writeHead(statusCode, {
+    const head: OutgoingHttpHeaders = {
       "request-id": requestId,
       "client-request-id": clientRequestId(request.headers, requestId),
-      ...crossOriginHeaders(request.headers),
       ...headers,
       ...(entity && { "content-type": entity.type, "content-length": entity.length }),
-    });
+    };
+    const cross = crossOriginHeaders(request.headers);
+    if (cross !== undefined) Object.assign(head, cross);
+    response.writeHead(statusCode, head);
     const finished = () => {
       const elapsed = performance.now() - started;
       metrics.record("GET", statusCode, elapsed, true);
