@@ -66,7 +66,7 @@ export function openSqliteConnection(
 function openReadWrite(path: string, memory: boolean): Database.Database {
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   try {
-    const mode = db.pragma("journal_mode = WAL", { simple: true });
+    const mode = enableWal(db);
     if (!memory && mode !== "wal") {
       throw new Error(`SQLite at ${path} cannot use WAL mode (journal_mode is ${String(mode)})`);
     }
@@ -78,6 +78,28 @@ function openReadWrite(path: string, memory: boolean): Database.Database {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/** What `Atomics.wait` sleeps on while `enableWal` waits for the file. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried for up to the busy timeout. Turning a new database to WAL
+ * needs it to itself, and when another connection opens the same new file at that moment (two
+ * workers, or `portrait seed`, starting on a fresh DATA_DIR) SQLite answers SQLITE_BUSY at once,
+ * without waiting in its busy handler.
+ */
+function enableWal(db: Database.Database): unknown {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return db.pragma("journal_mode = WAL", { simple: true });
+    } catch (error) {
+      const busy = (error as { code?: unknown }).code === "SQLITE_BUSY";
+      if (!busy || Date.now() >= deadline) throw error;
+      Atomics.wait(PAUSE, 0, 0, 5);
+    }
   }
 }
 
