@@ -11,6 +11,7 @@ import { createGroupDirectory } from "./directory/groups.ts";
 import { createUserDirectory } from "./directory/users.ts";
 import { accessLine, registerAccessLog } from "./http/access-log.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
+import { batchRoutes } from "./http/batch-routes.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
 import { registerCors } from "./http/cors.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
@@ -141,6 +142,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
           groups,
           contacts,
           publicUrl: config.publicUrl,
+        });
+        await graph.register(batchRoutes, {
+          inject: (options) => app.inject(options),
+          maxUploadBytes: config.maxUploadBytes,
         });
       },
       { prefix },

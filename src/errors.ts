@@ -25,6 +25,10 @@ export const GRAPH_ERRORS = {
     status: 412,
     message: "The resource has been modified since it was read (If-Match failed).",
   },
+  FailedDependency: {
+    status: 424,
+    message: "The request was not run: a request of the batch it depends on failed.",
+  },
   TooManyRequests: { status: 429, message: "Too many requests. Retry later." },
   serviceNotAvailable: { status: 503, message: "The service is temporarily unavailable." },
   generalException: { status: 500, message: "An unexpected error occurred." },

@@ -60,17 +60,22 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
   return reply
     .code(error.status)
     .type("application/json")
-    .send({
-      error: {
-        code: error.wireCode,
-        message: error.message,
-        innerError: {
-          date: new Date().toISOString().slice(0, 19),
-          "request-id": request.id,
-          "client-request-id": clientRequestId(request.headers, request.id),
-        },
+    .send(graphErrorBody(error, request.id, clientRequestId(request.headers, request.id)));
+}
+
+/** Graph's error body; also what a batch answers for a request it did not run. */
+export function graphErrorBody(error: GraphError, requestId: string, clientRequestId: string) {
+  return {
+    error: {
+      code: error.wireCode,
+      message: error.message,
+      innerError: {
+        date: new Date().toISOString().slice(0, 19),
+        "request-id": requestId,
+        "client-request-id": clientRequestId,
       },
-    });
+    },
+  };
 }
 
 function toGraphError(error: unknown, maxUploadBytes: number): GraphError {

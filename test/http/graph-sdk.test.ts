@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import {
+  BatchRequestContent,
+  BatchResponseContent,
   Client,
   CustomAuthenticationProvider,
   GraphError,
@@ -232,6 +234,40 @@ describe("Graph JavaScript SDK v3 over HTTPS", {
       .get()
       .catch((e: unknown) => e);
     graphError(after, 404, "ImageNotFound");
+  });
+
+  test("BatchRequestContent: reads of a photo in one $batch, read by BatchResponseContent", async () => {
+    const { client } = await asUser();
+    await client
+      .api("/me/photo/$value")
+      .header("Content-Type", "image/jpeg")
+      .put(await makeJpeg(500, 500));
+    // Node's Request needs an absolute URL; the SDK sends its path (with the version) in the batch.
+    const batch = new BatchRequestContent([
+      { id: "small", request: new Request(`${baseUrl}/v1.0/me/photos/48x48/$value`) },
+      { id: "largest", request: new Request(`${baseUrl}/v1.0/me/photo`) },
+      { id: "missing", request: new Request(`${baseUrl}/v1.0/me/photos/648x648`) },
+    ]);
+    const answer = new BatchResponseContent(
+      await client.api("/$batch").post(await batch.getContent()),
+    );
+    const small = answer.getResponseById("small");
+    assert.equal(small.status, 200);
+    assert.equal(small.headers.get("Content-Type"), "image/jpeg");
+    // Graph sends photo bytes in a batch as base64, which the SDK hands over as text.
+    const bytes = Buffer.from(await small.text(), "base64");
+    const { width, height, format } = await sharp(bytes).metadata();
+    assert.deepEqual([width, height, format], [48, 48, "jpeg"]);
+    const meta = await client.api("/me/photos/48x48").get();
+    assert.equal(small.headers.get("ETag"), meta["@odata.mediaEtag"]);
+    const largest = (await answer.getResponseById("largest").json()) as SdkPhoto;
+    assert.equal(largest.width, 432);
+    const missing = answer.getResponseById("missing");
+    assert.equal(missing.status, 404);
+    assert.equal(
+      ((await missing.json()) as { error: { code: string } }).error.code,
+      "ImageNotFound",
+    );
   });
 
   test("the SDK's PageIterator follows @odata.nextLink through every page of users", async () => {
