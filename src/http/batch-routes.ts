@@ -78,10 +78,14 @@ export async function batchRoutes(app: FastifyInstance, options: BatchRouteOptio
         if (before.some((done) => done.status < 200 || done.status > 299)) {
           return notRun(step.id, new GraphError("FailedDependency"));
         }
-        // The app refuses new requests once it is closing: such a request was not run.
-        return send(options.inject, version, authorization, step).catch(() =>
-          notRun(step.id, new GraphError("serviceNotAvailable", undefined, { retryAfter: 1 })),
-        );
+        return send(options.inject, version, authorization, step).catch((error: unknown) => {
+          // Once the app is closing it runs no new request: this one was not run.
+          if ((error as { code?: unknown }).code !== "FST_ERR_REOPENED_CLOSE_SERVER") throw error;
+          return notRun(
+            step.id,
+            new GraphError("serviceNotAvailable", undefined, { retryAfter: 1 }),
+          );
+        });
       })();
       answers.set(step.id.toLowerCase(), answer);
       return answer;
@@ -170,6 +174,7 @@ function readStep(raw: unknown): Step {
   const named = Object.fromEntries(
     Object.entries(headers as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]),
   );
+  // The batch's token decides.
   delete named.authorization;
   const type = named["content-type"];
   if (body !== undefined && type === undefined) {
