@@ -17,6 +17,12 @@ interface BatchAnswer {
   body?: unknown;
 }
 
+/** The body of an answer that must be there. */
+function bodyOf<T>(answer: BatchAnswer | undefined): T {
+  assert.ok(answer, "no such answer");
+  return answer.body as T;
+}
+
 describe("POST /$batch", () => {
   let service: TestService;
   let app: string;
@@ -81,7 +87,7 @@ describe("POST /$batch", () => {
     const meta = byId.get("meta");
     assert.equal(meta?.status, 200);
     assert.match(meta?.headers["Content-Type"] ?? "", /^application\/json/);
-    assert.equal((meta?.body as { width: number }).width, 120);
+    assert.equal(bodyOf<{ width: number }>(meta).width, 120);
   });
 
   test("each request is answered as alone: errors inside, 424 for what depended on them", async () => {
@@ -103,7 +109,7 @@ describe("POST /$batch", () => {
     assert.equal(byId.get("none")?.status, 404);
     const after = byId.get("after");
     assert.equal(after?.status, 424);
-    assert.equal((after?.body as { error: { code: string } }).error.code, "FailedDependency");
+    assert.equal(bodyOf<{ error: { code: string } }>(after).error.code, "FailedDependency");
   });
 
   test("a request's own Authorization header is ignored: the batch's token decides", async () => {
@@ -225,7 +231,7 @@ describe("POST /$batch", () => {
     const read = byId.get("read");
     assert.equal(read?.status, 503);
     assert.equal(read?.headers["Retry-After"], "1");
-    assert.equal((read?.body as { error: { code: string } }).error.code, "serviceNotAvailable");
+    assert.equal(bodyOf<{ error: { code: string } }>(read).error.code, "serviceNotAvailable");
     await closing.close();
   });
 });
