@@ -4,6 +4,7 @@ import { type Access, mayAccessContacts, requirePermission } from "../auth/permi
 import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
 import type { DirectoryObject, Store } from "../photos/store.ts";
+import type { View } from "./paging.ts";
 import {
   CONTACT_PROPERTIES,
   FOLDER_PROPERTIES,
@@ -12,7 +13,7 @@ import {
   readProperties,
   requireStrings,
 } from "./properties.ts";
-import { findUser, resolveUser, resourceNotFound, type UserRef, type View } from "./users.ts";
+import { findUser, resolveUser, resourceNotFound, type UserRef } from "./users.ts";
 
 /** Where contacts live: a user's mailbox, optionally one contact folder in it. */
 export interface MailboxRef {

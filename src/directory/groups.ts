@@ -4,8 +4,9 @@ import { mayManageGroups, mayReadGroupObject, requirePermission } from "../auth/
 import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
 import type { DirectoryObject, PageRequest, Store } from "../photos/store.ts";
+import { pageViews, type View, type ViewCondition } from "./paging.ts";
 import { badRequest, GROUP_PROPERTIES, isGuid, publicView, readProperties } from "./properties.ts";
-import { findUser, resourceNotFound, type View, type ViewPage } from "./users.ts";
+import { findUser, resourceNotFound } from "./users.ts";
 
 const GROUP_TYPE = "microsoft.graph.group";
 const OWNERS_BIND = "owners@odata.bind";
@@ -71,11 +72,10 @@ export function createGroupDirectory(store: Store) {
       return publicView(group.id, group.data);
     },
 
-    /** One page of the tenant's groups, oldest first. */
-    async page(principal: Principal, page: PageRequest): Promise<ViewPage> {
+    /** One page of the tenant's groups (those that meet `condition`), oldest first. */
+    async page(principal: Principal, page: PageRequest, condition?: ViewCondition) {
       requirePermission(mayReadGroupObject(principal));
-      const { objects, next } = await store.pageObjects(principal.tenantId, "group", page);
-      return { views: objects.map((group) => publicView(group.id, group.data)), next };
+      return pageViews(store, principal.tenantId, "group", page, condition);
     },
 
     async remove(principal: Principal, id: string): Promise<void> {

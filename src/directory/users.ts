@@ -4,6 +4,7 @@ import { mayManageUser, mayReadAnyUser, requirePermission } from "../auth/permis
 import type { Principal } from "../auth/principal.ts";
 import { GraphError } from "../errors.ts";
 import type { DirectoryObject, PageRequest, Store } from "../photos/store.ts";
+import { pageViews, type View, type ViewCondition } from "./paging.ts";
 import {
   badRequest,
   isGuid,
@@ -15,14 +16,6 @@ import {
 
 /** `me`, or a user key from a URL: an object id or a userPrincipalName. */
 export type UserRef = { me: true } | { me: false; key: string };
-
-export type View = Record<string, unknown>;
-
-/** A page of a collection; `next` continues it (a `PageRequest`'s `after`) when more follow. */
-export interface ViewPage {
-  views: View[];
-  next: number | undefined;
-}
 
 const USER_TYPE = "microsoft.graph.user";
 
@@ -122,11 +115,10 @@ export function createUserDirectory(store: Store) {
       return publicView(user.id, user.data);
     },
 
-    /** One page of the tenant's users, oldest first. */
-    async page(principal: Principal, page: PageRequest): Promise<ViewPage> {
+    /** One page of the tenant's users (those that meet `condition`), oldest first. */
+    async page(principal: Principal, page: PageRequest, condition?: ViewCondition) {
       requirePermission(mayReadAnyUser(principal));
-      const { objects, next } = await store.pageObjects(principal.tenantId, "user", page);
-      return { views: objects.map((user) => publicView(user.id, user.data)), next };
+      return pageViews(store, principal.tenantId, "user", page, condition);
     },
 
     async update(principal: Principal, ref: UserRef, body: unknown): Promise<void> {

@@ -3,15 +3,18 @@
  * collections, and server-driven paging of collections. Users and groups come in pages of 100
  * (`$top` up to 999) continued by `$skiptoken`, as in Graph's directory; contacts and contact
  * folders in pages of 10 (`$top` up to 1000) continued by `$skip`, as in Outlook's part of
- * Graph. Each page but the last carries `@odata.nextLink`. Other `$` options answer 400.
+ * Graph. Each page but the last carries `@odata.nextLink`. Users and groups also take
+ * `$filter` (`odata-filter.ts`). Other `$` options answer 400.
  *
  * A `$skiptoken` holds a position in creation order (the store's `ObjectPage.next`), so the
  * next page starts after the last object of the page before even when objects were deleted
  * meanwhile. `$skip` counts objects, as Outlook's does.
  */
 import type { FastifyRequest } from "fastify";
+import type { ViewCondition } from "../directory/paging.ts";
 import { GraphError } from "../errors.ts";
 import { queryOptions, selectNames } from "./odata.ts";
+import { parseFilter } from "./odata-filter.ts";
 
 /** What `$select` may name on one type: the properties Portrait keeps for it. */
 export interface DirectoryType {
@@ -22,11 +25,17 @@ export interface DirectoryType {
 export interface PageQuery {
   select: string[] | undefined;
   top: number;
+  /** The `$filter` as given, to carry into the next page's URL. */
+  filter?: string | undefined;
 }
 
 const ENTITY_OPTIONS = ["$select"] as const;
 const COLLECTION_ONLY = new Set(["$filter", "$orderby", "$count", "$skip", "$top"]);
-const DIRECTORY_PAGE = { size: 100, max: 999, options: ["$select", "$top", "$skiptoken"] };
+const DIRECTORY_PAGE = {
+  size: 100,
+  max: 999,
+  options: ["$select", "$top", "$skiptoken", "$filter"],
+};
 const OUTLOOK_PAGE = { size: 10, max: 1000, options: ["$select", "$top", "$skip"] };
 
 /** `$select` of a request for one object; other options answer 400. */
@@ -62,12 +71,19 @@ export function selectView(
 export function readDirectoryPage(
   request: FastifyRequest,
   type: DirectoryType,
-): PageQuery & { after: number | undefined } {
+): PageQuery & { after: number | undefined; condition: ViewCondition | undefined } {
   const options = queryOptions(request);
   const select = selectNames(options, DIRECTORY_PAGE.options, type.properties, type.name);
   const top = readTop(options.get("$top"), DIRECTORY_PAGE.max) ?? DIRECTORY_PAGE.size;
   const token = options.get("$skiptoken");
-  return { select, top, after: token === undefined ? undefined : readSkipToken(token) };
+  const filter = options.get("$filter");
+  return {
+    select,
+    top,
+    filter,
+    after: token === undefined ? undefined : readSkipToken(token),
+    condition: filter === undefined ? undefined : parseFilter(filter, type),
+  };
 }
 
 /** A contacts or folders request: its page size and how many objects it skips. */
@@ -98,7 +114,8 @@ export function nextLink(
 ): string {
   const path = (request.url.split("?")[0] ?? "").replace(/\/+$/, "");
   const selected = query.select ? `&$select=${query.select.join(",")}` : "";
-  return `${publicUrl}${path}?$top=${query.top}&${continuation}${selected}`;
+  const filtered = query.filter === undefined ? "" : `&$filter=${encodeURIComponent(query.filter)}`;
+  return `${publicUrl}${path}?$top=${query.top}&${continuation}${selected}${filtered}`;
 }
 
 function readTop(raw: string | undefined, max: number): number | undefined {

@@ -2,13 +2,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ContactDirectory, MailboxRef } from "../directory/contacts.ts";
 import type { GroupDirectory } from "../directory/groups.ts";
+import type { View, ViewCondition, ViewPage } from "../directory/paging.ts";
 import {
   CONTACT_PROPERTIES,
   FOLDER_PROPERTIES,
   GROUP_PROPERTIES,
   USER_PROPERTIES,
 } from "../directory/properties.ts";
-import type { UserDirectory, UserRef, View, ViewPage } from "../directory/users.ts";
+import type { UserDirectory, UserRef } from "../directory/users.ts";
 import type { PageRequest } from "../photos/store.ts";
 import {
   type DirectoryType,
@@ -63,10 +64,10 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
   const directoryPage = async (
     request: FastifyRequest,
     set: "users" | "groups",
-    read: (page: PageRequest) => Promise<ViewPage>,
+    read: (page: PageRequest, condition: ViewCondition | undefined) => Promise<ViewPage>,
   ) => {
     const query = readDirectoryPage(request, TYPES[set]);
-    const { views, next } = await read({ after: query.after, limit: query.top });
+    const { views, next } = await read({ after: query.after, limit: query.top }, query.condition);
     const link =
       next === undefined
         ? undefined
@@ -106,7 +107,9 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
     created(request, reply, "users", await users.create(request.principal, request.body)),
   );
   app.get("/users", (request) =>
-    directoryPage(request, "users", (page) => users.page(request.principal, page)),
+    directoryPage(request, "users", (page, condition) =>
+      users.page(request.principal, page, condition),
+    ),
   );
   for (const prefix of ["/me", "/users/:userKey"]) {
     app.get(prefix, async (request) =>
@@ -166,7 +169,9 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
     created(request, reply, "groups", await groups.create(request.principal, request.body)),
   );
   app.get("/groups", (request) =>
-    directoryPage(request, "groups", (page) => groups.page(request.principal, page)),
+    directoryPage(request, "groups", (page, condition) =>
+      groups.page(request.principal, page, condition),
+    ),
   );
   app.get("/groups/:groupId", async (request) =>
     entity(request, "groups", await groups.get(request.principal, params(request).groupId ?? "")),

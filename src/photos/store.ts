@@ -35,6 +35,8 @@ export interface PageRequest {
 
 export interface ObjectPage {
   objects: DirectoryObject[];
+  /** Each object's position in creation order: a page may also start after any of them. */
+  positions: number[];
   /**
    * The position after this page's last object, when more objects follow. It is a position
    * in creation order, not an index: a page asked for later starts after that object even if

@@ -15,10 +15,11 @@ export function toObjectPage<R extends { seq: number | string }>(
   fromRow: (row: R) => DirectoryObject,
 ): ObjectPage {
   const kept = rows.slice(0, page.limit);
-  const last = kept.at(-1);
+  // PostgreSQL's bigint arrives as a string.
+  const positions = kept.map((row) => Number(row.seq));
   return {
     objects: kept.map(fromRow),
-    // PostgreSQL's bigint arrives as a string.
-    next: rows.length > page.limit && last ? Number(last.seq) : undefined,
+    positions,
+    next: rows.length > page.limit ? positions.at(-1) : undefined,
   };
 }

@@ -68,9 +68,8 @@ describeDirectory((d) => {
   });
 
   describe("options Portrait does not support", () => {
-    test("$filter, $orderby, $count, $search, $expand, a repeated option: 400, not ignored", async () => {
+    test("$orderby, $count, $search, $expand, a repeated option: 400, not ignored", async () => {
       for (const query of [
-        "$filter=startswith(displayName,'a')",
         "$orderby=displayName",
         "$count=true",
         "$search=%22displayName:a%22",
@@ -82,6 +81,7 @@ describeDirectory((d) => {
         assert.match(response.json().error.message, /\$\w+/);
       }
       await d.expect("GET", "/me/contacts?$skiptoken=abc", BAD_REQUEST);
+      await d.expect("GET", "/me/contacts?$filter=displayName%20eq%20'a'", BAD_REQUEST);
     });
 
     test("$top on one object: 400, as Graph answers options of collections", async () => {

@@ -158,8 +158,15 @@ export function objectContract(ctx: ContractContext): void {
     assert.equal(exact.next, undefined);
     assert.deepEqual(await store.pageObjects(newTenant(), "user", { limit: 10 }), {
       objects: [],
+      positions: [],
       next: undefined,
     });
+    // A page may start after any object's position: the next page starts after that object.
+    const two = await store.pageObjects(t, "user", { limit: 2 });
+    assert.deepEqual(two.positions.length, 2);
+    assert.equal(two.next, two.positions[1]);
+    const afterFirst = await store.pageObjects(t, "user", { after: two.positions[0], limit: 1 });
+    assert.deepEqual(ids(afterFirst.objects), all.slice(3, 4));
   });
 
   test("listObjects filters by ownerId, parentId and parentId null", async () => {
