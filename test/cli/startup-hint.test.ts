@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { tokenCommandHint } from "../../src/cli/token.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -37,6 +38,10 @@ test("with the default settings the hint is the README's command", () => {
 
 test("the printed command, run elsewhere, mints a token for a service on another port and data directory", async () => {
   portrait = await spawnPortrait({ DATA_DIR: dataDir });
+  // The hint follows the "listening" line that `spawnPortrait` waits for.
+  for (let waited = 0; !HINT.test(portrait.output()) && waited < 10_000; waited += 20) {
+    await sleep(20);
+  }
   const printed = HINT.exec(portrait.output())?.[1];
   assert.ok(printed, `no "Get a token" line in:\n${portrait.output()}`);
   const command = JSON.parse(`"${printed}"`) as string;
