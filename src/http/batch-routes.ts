@@ -20,7 +20,7 @@ export interface BatchRouteOptions {
 const JSON_TYPE = "application/json";
 
 /** Graph's limit on requests in one batch. */
-export const MAX_BATCH_REQUESTS = 20;
+const MAX_BATCH_REQUESTS = 20;
 
 const METHODS = new Set(["GET", "PUT", "PATCH", "POST", "DELETE"]);
 /** Response headers a batch answer carries, spelled as Graph spells them. */

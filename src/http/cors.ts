@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
 
 /** Headers of every answer to a cross-origin request. */
-export const CROSS_ORIGIN: Readonly<OutgoingHttpHeaders> = Object.freeze({
+const CROSS_ORIGIN: Readonly<OutgoingHttpHeaders> = Object.freeze({
   "access-control-allow-origin": "*",
   "access-control-expose-headers":
     "request-id, client-request-id, etag, retry-after, www-authenticate, location",

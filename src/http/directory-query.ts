@@ -13,7 +13,7 @@
 import type { FastifyRequest } from "fastify";
 import type { ViewCondition } from "../directory/paging.ts";
 import { GraphError } from "../errors.ts";
-import { queryOptions, selectNames } from "./odata.ts";
+import { queryOptions, SELECT_ONLY, selectNames } from "./odata.ts";
 import { parseFilter } from "./odata-filter.ts";
 
 /** What `$select` may name on one type: the properties Portrait keeps for it. */
@@ -29,7 +29,6 @@ export interface PageQuery {
   filter?: string | undefined;
 }
 
-const ENTITY_OPTIONS = ["$select"] as const;
 const COLLECTION_ONLY = new Set(["$filter", "$orderby", "$count", "$skip", "$top"]);
 const DIRECTORY_PAGE = {
   size: 100,
@@ -52,19 +51,7 @@ export function readEntitySelect(
       );
     }
   }
-  return selectNames(options, ENTITY_OPTIONS, type.properties, type.name);
-}
-
-/** One object as a client asked for it: every property, or the selected ones. */
-export function selectView(
-  view: Record<string, unknown>,
-  select: readonly string[] | undefined,
-): Record<string, unknown> {
-  if (select === undefined) return view;
-  const result: Record<string, unknown> = {};
-  // As Graph does, a selected property that is not set reads as null.
-  for (const name of select) result[name] = view[name] ?? null;
-  return result;
+  return selectNames(options, SELECT_ONLY, type.properties, type.name);
 }
 
 /** A users or groups request: its page size and where it starts (a store position). */

@@ -17,10 +17,9 @@ import {
   readDirectoryPage,
   readEntitySelect,
   readOutlookPage,
-  selectView,
   skipToken,
 } from "./directory-query.ts";
-import { apiVersion, contextUrl } from "./odata.ts";
+import { apiVersion, applySelect, contextUrl } from "./odata.ts";
 import type { Params } from "./owner-routes.ts";
 
 export interface DirectoryRouteOptions {
@@ -75,7 +74,7 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
     return collection(
       request,
       set,
-      views.map((view) => selectView(view, query.select)),
+      views.map((view) => applySelect(view, query.select)),
       link,
     );
   };
@@ -88,13 +87,13 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
     return collection(
       request,
       set,
-      views.slice(query.skip, end).map((view) => selectView(view, query.select)),
+      views.slice(query.skip, end).map((view) => applySelect(view, query.select)),
       link,
     );
   };
   const entity = (request: FastifyRequest, set: EntitySet, view: View) => ({
     "@odata.context": context(request, `${set}/$entity`),
-    ...selectView(view, readEntitySelect(request, TYPES[set])),
+    ...applySelect(view, readEntitySelect(request, TYPES[set])),
   });
   const params = (request: FastifyRequest) => request.params as Params;
   const userOf = (request: FastifyRequest): UserRef => {

@@ -103,26 +103,23 @@ export function parseFilter(text: string, type: DirectoryType): ViewCondition {
     }
     throw unsupported(`the operator '${operator}'`);
   };
-  const and = (depth: number): ViewCondition => {
-    let condition = primary(depth);
-    while (isWord(peek(), "and")) {
-      take();
-      const left = condition;
-      const right = primary(depth);
-      condition = (view) => left(view) && right(view);
-    }
-    return condition;
-  };
-  const or = (depth: number): ViewCondition => {
-    let condition = and(depth);
-    while (isWord(peek(), "or")) {
-      take();
-      const left = condition;
-      const right = and(depth);
-      condition = (view) => left(view) || right(view);
-    }
-    return condition;
-  };
+  /** `operand` (word `operand`)*, the conditions combined by `both`. */
+  const joined =
+    (
+      word: string,
+      operand: (depth: number) => ViewCondition,
+      both: (left: ViewCondition, right: ViewCondition) => ViewCondition,
+    ) =>
+    (depth: number): ViewCondition => {
+      let condition = operand(depth);
+      while (isWord(peek(), word)) {
+        take();
+        condition = both(condition, operand(depth));
+      }
+      return condition;
+    };
+  const and = joined("and", primary, (left, right) => (view) => left(view) && right(view));
+  const or = joined("or", and, (left, right) => (view) => left(view) || right(view));
 
   const condition = or(0);
   const rest = peek();

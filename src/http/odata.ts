@@ -63,7 +63,8 @@ export function selectNames(
   });
 }
 
-const SELECT_ONLY = ["$select"] as const;
+/** The options of a request for one object or for photo metadata: `$select` alone. */
+export const SELECT_ONLY = ["$select"] as const;
 
 /** `$select` of a photo metadata request; every other query option answers 400. */
 export function readSelect(
@@ -74,7 +75,10 @@ export function readSelect(
   return selectNames(queryOptions(request), SELECT_ONLY, known, typeName);
 }
 
-/** Keeps the `@odata.*` annotations and the selected properties. */
+/**
+ * Keeps the `@odata.*` annotations and the selected properties, in the order selected; as in
+ * Graph, a selected property that is not set reads as null.
+ */
 export function applySelect(
   entity: Record<string, unknown>,
   select: readonly string[] | undefined,
@@ -82,7 +86,8 @@ export function applySelect(
   if (select === undefined) return entity;
   const result: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(entity)) {
-    if (name.startsWith("@odata.") || select.includes(name)) result[name] = value;
+    if (name.startsWith("@odata.")) result[name] = value;
   }
+  for (const name of select) result[name] = entity[name] ?? null;
   return result;
 }
