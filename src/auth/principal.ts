@@ -1,6 +1,9 @@
 /**
  * Who is calling: built from a verified token's claims. Pure: no jose, no HTTP.
  * Delegated tokens act for a user (`scp`); application tokens act for an app (`roles`).
+ * A token is an application token when `idtyp` says so or, without `idtyp` (an optional claim
+ * in Microsoft Entra ID), when it has no `scp`: Entra's app-only tokens carry the service
+ * principal's `oid` and `sub` too, so a user claim alone does not make a token delegated.
  */
 import { GraphError } from "../errors.ts";
 
@@ -25,7 +28,7 @@ export interface Principal {
 export const ADMIN_ROLE_IDS: ReadonlySet<string> = new Set([
   "62e90394-69f5-4237-9190-012177145e10",
   "fe930be7-5e62-47db-91af-98c3a49a38b1",
-  "024906de-516b-43a4-8a5b-3a2c9d9c28a4",
+  "024906de-61e5-49c8-8572-40335f1e0e10",
 ]);
 
 export type Claims = Record<string, unknown>;
@@ -40,8 +43,8 @@ export function principalFromClaims(claims: Claims, userClaim = "oid"): Principa
   if (typeof exp !== "number") throw invalid("The token has no expiry (exp) claim.");
   const appId = stringClaim(claims, "azp") ?? stringClaim(claims, "appid");
   const user = stringClaim(claims, userClaim);
-  const scp = stringClaim(claims, "scp");
-  const isApp = claims.idtyp === "app" || (user === undefined && scp === undefined);
+  const scp = typeof claims.scp === "string" ? claims.scp : undefined;
+  const isApp = claims.idtyp === "app" || (claims.idtyp !== "user" && scp === undefined);
 
   if (isApp) {
     const roles = Array.isArray(claims.roles)
