@@ -1,5 +1,11 @@
 /** Graph's directory URLs for the owners of photos: users, groups, contacts, contact folders. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HTTPMethods,
+  RouteHandlerMethod,
+} from "fastify";
 import type { ContactDirectory, MailboxRef } from "../directory/contacts.ts";
 import type { GroupDirectory } from "../directory/groups.ts";
 import type { View, ViewCondition, ViewPage } from "../directory/paging.ts";
@@ -10,6 +16,7 @@ import {
   USER_PROPERTIES,
 } from "../directory/properties.ts";
 import type { UserDirectory, UserRef } from "../directory/users.ts";
+import { GraphError } from "../errors.ts";
 import type { PageRequest } from "../photos/store.ts";
 import {
   type DirectoryType,
@@ -31,6 +38,9 @@ export interface DirectoryRouteOptions {
 
 /** Directory request bodies are small JSON objects. */
 const JSON_BODY_LIMIT = 64 * 1024;
+
+/** Methods a client may try on a directory URL: those it has no handler for are 405. */
+const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
 
 /** What `$select` may name: the properties Portrait keeps for each type. */
 const TYPES = {
@@ -100,25 +110,30 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
     const key = params(request).userKey;
     return key === undefined ? { me: true } : { me: false, key };
   };
-  const body = { bodyLimit: JSON_BODY_LIMIT };
+  /** Each URL's methods, so that the others can be answered 405 (`refuseOtherMethods`). */
+  const allowed = new Map<string, HTTPMethods[]>();
+  const on = (method: HTTPMethods, url: string, handler: RouteHandlerMethod) => {
+    allowed.set(url, [...(allowed.get(url) ?? []), method]);
+    app.route({ method, url, handler, ...(method !== "GET" && { bodyLimit: JSON_BODY_LIMIT }) });
+  };
 
-  app.post("/users", body, async (request, reply) =>
+  on("POST", "/users", async (request, reply) =>
     created(request, reply, "users", await users.create(request.principal, request.body)),
   );
-  app.get("/users", (request) =>
+  on("GET", "/users", (request) =>
     directoryPage(request, "users", (page, condition) =>
       users.page(request.principal, page, condition),
     ),
   );
   for (const prefix of ["/me", "/users/:userKey"]) {
-    app.get(prefix, async (request) =>
+    on("GET", prefix, async (request) =>
       entity(request, "users", await users.get(request.principal, userOf(request))),
     );
-    app.patch(prefix, body, async (request, reply) => {
+    on("PATCH", prefix, async (request, reply) => {
       await users.update(request.principal, userOf(request), request.body);
       return reply.code(204).send();
     });
-    app.delete(prefix, async (request, reply) => {
+    on("DELETE", prefix, async (request, reply) => {
       await users.remove(request.principal, userOf(request));
       return reply.code(204).send();
     });
@@ -140,43 +155,63 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
         folderId: kind === "contact" ? params(request).folderId : undefined,
       });
       const id = (request: FastifyRequest) => params(request)[idParam] ?? "";
-      app.post(path, body, async (request, reply) => {
+      on("POST", path, async (request, reply) => {
         const view =
           kind === "contact"
             ? await contacts.createContact(request.principal, mailbox(request), request.body)
             : await contacts.createFolder(request.principal, mailbox(request), request.body);
         return created(request, reply, set, view);
       });
-      app.get(path, async (request) =>
+      on("GET", path, async (request) =>
         outlookPage(request, set, await contacts.list(request.principal, mailbox(request), kind)),
       );
-      app.get(`${path}/:${idParam}`, async (request) =>
+      on("GET", `${path}/:${idParam}`, async (request) =>
         entity(
           request,
           set,
           await contacts.get(request.principal, mailbox(request), kind, id(request)),
         ),
       );
-      app.delete(`${path}/:${idParam}`, async (request, reply) => {
+      on("DELETE", `${path}/:${idParam}`, async (request, reply) => {
         await contacts.remove(request.principal, mailbox(request), kind, id(request));
         return reply.code(204).send();
       });
     }
   }
 
-  app.post("/groups", body, async (request, reply) =>
+  on("POST", "/groups", async (request, reply) =>
     created(request, reply, "groups", await groups.create(request.principal, request.body)),
   );
-  app.get("/groups", (request) =>
+  on("GET", "/groups", (request) =>
     directoryPage(request, "groups", (page, condition) =>
       groups.page(request.principal, page, condition),
     ),
   );
-  app.get("/groups/:groupId", async (request) =>
+  on("GET", "/groups/:groupId", async (request) =>
     entity(request, "groups", await groups.get(request.principal, params(request).groupId ?? "")),
   );
-  app.delete("/groups/:groupId", async (request, reply) => {
+  on("DELETE", "/groups/:groupId", async (request, reply) => {
     await groups.remove(request.principal, params(request).groupId ?? "");
     return reply.code(204).send();
   });
+  refuseOtherMethods(app, allowed);
+}
+
+/**
+ * 405 for the methods a directory URL has no handler for, as Graph answers them, decided after
+ * authentication and before any body is read.
+ */
+function refuseOtherMethods(app: FastifyInstance, allowed: Map<string, HTTPMethods[]>): void {
+  const refuse = () => {
+    throw new GraphError("MethodNotAllowed");
+  };
+  for (const [url, methods] of allowed) {
+    const others = METHODS.filter((method) => !methods.includes(method));
+    app.route({
+      method: others,
+      url,
+      onRequest: (_request, _reply, done) => done(new GraphError("MethodNotAllowed")),
+      handler: refuse,
+    });
+  }
 }

@@ -190,4 +190,37 @@ describeDirectory((d) => {
       assert.equal((await d.json(`/users/${nora.id}/contacts/${contact.id}`)).id, contact.id);
     });
   });
+
+  test("a method a directory URL does not have: 405, after authentication, nothing changed", async () => {
+    const user = await d.newUser("Pia");
+    const group = await d.created("/groups", { displayName: "Ops", mailNickname: "ops" });
+    const folder = await d.created(`/users/${user.id}/contactFolders`, { displayName: "F" });
+    const contact = await d.created(`/users/${user.id}/contacts`, { displayName: "C" });
+    const refused: [Method, string][] = [
+      ["POST", `/users/${user.id}`],
+      ["PUT", `/users/${user.userPrincipalName}`],
+      ["DELETE", "/users"],
+      ["PATCH", "/users"],
+      ["POST", `/groups/${group.id}`],
+      ["PATCH", `/groups/${group.id}`],
+      ["PUT", "/groups"],
+      ["PATCH", `/users/${user.id}/contacts/${contact.id}`],
+      ["PUT", `/users/${user.id}/contactFolders/${folder.id}`],
+      ["DELETE", `/users/${user.id}/contactFolders/${folder.id}/contacts`],
+    ];
+    const message = "Specified HTTP method is not allowed for the request target.";
+    for (const [method, path] of refused) {
+      await d.expect(method, path, "405 Request_BadRequest", {
+        body: { displayName: "Z" },
+        message,
+      });
+      const anonymous = await d.call(method, path, "not-a-token", { displayName: "Z" });
+      assert.equal(anonymous.statusCode, 401, `${method} ${path} without a valid token`);
+    }
+    const me = await d.service.userToken(user.id, ["User.ReadWrite"]);
+    await d.expect("POST", "/me", "405 Request_BadRequest", { token: me, body: {}, message });
+    assert.equal((await d.json(`/users/${user.id}`)).displayName, "Pia");
+    assert.equal((await d.json(`/groups/${group.id}`)).displayName, "Ops");
+    assert.equal((await d.json(`/users/${user.id}/contacts/${contact.id}`)).displayName, "C");
+  });
 });
