@@ -14,18 +14,46 @@ export function apiVersion(request: FastifyRequest): ApiVersion {
   return request.url.slice(1, 5).toLowerCase() === "beta" ? "beta" : "v1.0";
 }
 
+/** OData's system query options, which `/beta` also takes without their `$`. */
+const SYSTEM_OPTIONS: ReadonlySet<string> = new Set([
+  "apply",
+  "compute",
+  "count",
+  "deltatoken",
+  "expand",
+  "filter",
+  "format",
+  "index",
+  "levels",
+  "orderby",
+  "search",
+  "select",
+  "skip",
+  "skiptoken",
+  "top",
+]);
+
 /**
  * The query options of a request (names starting with `$`, lower-cased, as Graph reads them
- * case-insensitively). An option given twice answers 400.
+ * case-insensitively). Under `/beta` the `$` is optional, as Graph's documentation says: there
+ * `filter` is `$filter`. Other parameters are not options and are ignored. An option given
+ * twice (`$top` and `top` included) answers 400.
  */
 export function queryOptions(request: FastifyRequest): Map<string, string> {
   const options = new Map<string, string>();
+  const beta = apiVersion(request) === "beta";
   for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) {
-    if (!name.startsWith("$")) continue;
-    if (typeof value !== "string") {
-      throw new GraphError("BadRequest", `Query option '${name}' was given more than once.`);
+    const lower = name.toLowerCase();
+    const option = lower.startsWith("$")
+      ? lower
+      : beta && SYSTEM_OPTIONS.has(lower)
+        ? `$${lower}`
+        : undefined;
+    if (option === undefined) continue;
+    if (typeof value !== "string" || options.has(option)) {
+      throw new GraphError("BadRequest", `Query option '${option}' was given more than once.`);
     }
-    options.set(name.toLowerCase(), value);
+    options.set(option, value);
   }
   return options;
 }

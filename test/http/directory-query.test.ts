@@ -84,6 +84,30 @@ describeDirectory((d) => {
       await d.expect("GET", "/me/contacts?$filter=displayName%20eq%20'a'", BAD_REQUEST);
     });
 
+    test("without their $: options under /beta, as Graph documents; ignored under /v1.0", async () => {
+      const beta = d.context("users").includes("/beta/");
+      const user = await d.newUser("Plain", { jobTitle: "Plain" });
+      await d.expect("PUT", `/users/${user.id}/photo/$value`, "200", { body: d.jpeg });
+      const page = await d.json(`/users?filter=id%20eq%20'${user.id}'&Select=id,jobTitle&top=1`);
+      const photo = await d.json(`/users/${user.id}/photo?select=width`);
+      if (beta) {
+        assert.deepEqual(page.value, [{ id: user.id, jobTitle: "Plain" }]);
+        assert.deepEqual(Object.keys(photo), [
+          "@odata.context",
+          "@odata.mediaContentType",
+          "@odata.mediaEtag",
+          "width",
+        ]);
+        await d.expect("GET", "/users?top=1&$top=2", BAD_REQUEST);
+        await d.expect("GET", "/users?orderby=displayName", BAD_REQUEST);
+      } else {
+        assert.ok(page.value.length > 1, "no filter, no $top of 1");
+        assert.equal(page.value.find((view) => view.id === user.id)?.displayName, "Plain");
+        assert.equal(photo.height, 64);
+        assert.equal((await d.json("/users?top=1&$top=2")).value.length, 2);
+      }
+    });
+
     test("$top on one object: 400, as Graph answers options of collections", async () => {
       const user = await d.newUser("Single");
       const response = await d.expect("GET", `/users/${user.id}?$top=1`, BAD_REQUEST);
