@@ -27,7 +27,7 @@ export type SizeLabel =
   /** Not of the form `NxM`. */
   | { kind: "malformed" };
 
-const LABEL = /^(\d{1,5})x(\d{1,5})$/i;
+const LABEL = /^(\d+)x(\d+)$/i;
 
 /** Reads a size label from a URL (`48x48`, `48X48`). */
 export function parseSizeLabel(label: string): SizeLabel {

@@ -183,6 +183,13 @@ describe("4xx of the contract", () => {
     assertGraphError(await get(`/v1.0/users/${bare}/photo/$value`, admin), 404, "ImageNotFound");
     assertGraphError(await get("/v1.0/me/photos/648x648", owner), 404, "ImageNotFound");
     assertGraphError(await get("/v1.0/me/photos/50x50/$value", owner), 404, "ImageNotFound");
+    // Well formed however long: a size that does not exist, not a malformed label.
+    assertGraphError(await get("/v1.0/me/photos/999999x999999", owner), 404, "ImageNotFound");
+    assertGraphError(
+      await get(`/v1.0/me/photos/${"9".repeat(400)}x1`, owner),
+      404,
+      "ImageNotFound",
+    );
   });
 
   test("400 BadRequest: bad URL, bad query, malformed size", async () => {
