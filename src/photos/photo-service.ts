@@ -7,7 +7,14 @@ import { GraphError } from "../errors.ts";
 import type { ByteCache, ByteCacheStats } from "./byte-cache.ts";
 import type { PhotoOwner } from "./photo-owner.ts";
 import { sizesForShortSide } from "./sizes.ts";
-import type { SizeInfo, Store, StoredSize } from "./store.ts";
+import {
+  type PhotoCondition,
+  type PhotoWrite,
+  photoConditionHolds,
+  type SizeInfo,
+  type Store,
+  type StoredSize,
+} from "./store.ts";
 
 /** The image work the domain needs: square JPEGs of the edges it asks for. */
 export interface ImageNormalizer {
@@ -20,7 +27,7 @@ export interface ImageNormalizer {
 }
 
 /** An `If-Match` precondition: the entity tags the client accepts, or `*` for any photo. */
-export type Precondition = { anyOf: readonly string[] } | { exists: true } | undefined;
+export type Precondition = PhotoCondition | undefined;
 
 /** The byte cache's contents, and how the answers of `content` were served. */
 export interface PhotoCacheStats extends ByteCacheStats {
@@ -49,19 +56,23 @@ export function createPhotoService(deps: {
   let cacheHits = 0;
   let cacheMisses = 0;
 
+  const modified = () =>
+    new GraphError(
+      "resourceModified",
+      "The photo has changed since it was read (If-Match did not match).",
+    );
+
+  /** Refuses early, before any image work, a write whose precondition already fails. */
   const checkPrecondition = async (owner: PhotoOwner, precondition: Precondition) => {
     if (precondition === undefined) return;
     const current = await store.listPhotoSizes(owner.tenantId, owner.id);
-    const matches =
-      "exists" in precondition
-        ? current.length > 0
-        : current.some((size) => precondition.anyOf.includes(size.etag));
-    if (!matches) {
-      throw new GraphError(
-        "resourceModified",
-        "The photo has changed since it was read (If-Match did not match).",
-      );
-    }
+    if (!photoConditionHolds(precondition, current)) throw modified();
+  };
+
+  /** The outcome of a store write: the store checked the precondition again, atomically. */
+  const settle = (outcome: PhotoWrite) => {
+    if (outcome === "unmatched") throw modified();
+    if (outcome === "missing") throw photoNotFound();
   };
 
   /** Every available size, smallest first; `ImageNotFound` when there is no photo. */
@@ -113,7 +124,7 @@ export function createPhotoService(deps: {
         bytes: square.bytes,
         etag: etagOf(square.bytes),
       }));
-      if (!(await store.replacePhoto(owner.tenantId, owner.id, stored))) throw photoNotFound();
+      settle(await store.replacePhoto(owner.tenantId, owner.id, stored, precondition));
     },
 
     /**
@@ -158,8 +169,7 @@ export function createPhotoService(deps: {
     },
 
     async remove(owner: PhotoOwner, precondition?: Precondition): Promise<void> {
-      await checkPrecondition(owner, precondition);
-      if (!(await store.deletePhoto(owner.tenantId, owner.id))) throw photoNotFound();
+      settle(await store.deletePhoto(owner.tenantId, owner.id, precondition));
     },
   };
 }

@@ -69,6 +69,26 @@ export type WriteResult =
   | { ok: true }
   | { ok: false; reason: "duplicateId" | "duplicateKey" | "missing" };
 
+/**
+ * What the current photo must be for a photo write to go ahead (`If-Match`): one of these
+ * entity tags among its sizes, or any photo at all.
+ */
+export type PhotoCondition = { anyOf: readonly string[] } | { exists: true };
+
+/** A photo write: done, or refused because the owner does not exist or the condition failed. */
+export type PhotoWrite = "written" | "missing" | "unmatched";
+
+/** Whether a photo whose sizes have these tags meets `condition` (none: always). */
+export function photoConditionHolds(
+  condition: PhotoCondition | undefined,
+  current: readonly { etag: string }[],
+): boolean {
+  if (condition === undefined) return true;
+  return "exists" in condition
+    ? current.length > 0
+    : current.some((size) => condition.anyOf.includes(size.etag));
+}
+
 export interface Store {
   /** Which backend this is, for logs and health output (`sqlite`, `postgres`). */
   readonly kind: string;
@@ -99,12 +119,21 @@ export interface Store {
 
   /**
    * Replaces the whole photo of an object with these sizes in one transaction: afterwards
-   * exactly these sizes exist, or (on failure) exactly the old ones. False, and nothing
-   * written, when the object does not exist.
+   * exactly these sizes exist, or (on failure) exactly the old ones. Nothing is written when
+   * the object does not exist (`missing`) or, checked in the same transaction, so that no
+   * concurrent write comes between, the photo does not meet `condition` (`unmatched`).
    */
-  replacePhoto(tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean>;
-  /** Removes every size of the photo. False when there was none. */
-  deletePhoto(tenantId: string, ownerId: string): Promise<boolean>;
+  replacePhoto(
+    tenantId: string,
+    ownerId: string,
+    sizes: StoredSize[],
+    condition?: PhotoCondition,
+  ): Promise<PhotoWrite>;
+  /**
+   * Removes every size of the photo: `missing` when there was none, `unmatched` (nothing
+   * removed) when the photo does not meet `condition`, checked in the same transaction.
+   */
+  deletePhoto(tenantId: string, ownerId: string, condition?: PhotoCondition): Promise<PhotoWrite>;
   /** The sizes of a photo, smallest first; empty when there is no photo. */
   listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]>;
   /** One size of the photo; without `edge`, the largest, read in one step. */

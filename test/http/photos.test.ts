@@ -183,6 +183,28 @@ describe("deleting", () => {
     }
     assert.equal((await inject("GET", `/v1.0/users/${userId}/photos`, app)).statusCode, 404);
   });
+
+  test("concurrent uploads with the same If-Match: one wins, the others get 412", async () => {
+    const userId = await service.createUser("if.match@contoso.com");
+    const url = `/v1.0/users/${userId}/photo/$value`;
+    await upload(url, app, await makeJpeg(300, 300));
+    const read = await inject("GET", `/v1.0/users/${userId}/photo`, app);
+    const ifMatch = { ...app, "if-match": read.json()["@odata.mediaEtag"] };
+    const images = await Promise.all([200, 220, 240, 260].map((edge) => makeJpeg(edge, edge)));
+    const answers = await Promise.all(images.map((image) => upload(url, ifMatch, image)));
+    const codes = answers.map((answer) => answer.statusCode);
+    assert.deepEqual([...codes].sort(), [200, 412, 412, 412], codes.join(" "));
+    // The photo is the winner's: its largest size is the winner's edge.
+    const winner = [200, 220, 240, 260][codes.indexOf(200)] ?? 0;
+    const largest = PHOTO_SIZES.filter((edge) => edge <= winner).at(-1);
+    const now = await inject("GET", `/v1.0/users/${userId}/photo`, app);
+    assert.equal(now.json().width, largest);
+    const deletes = await Promise.all([1, 2].map(() => inject("DELETE", url, ifMatch)));
+    assert.deepEqual(
+      deletes.map((answer) => answer.statusCode),
+      [412, 412],
+    );
+  });
 });
 
 describe("groups, teams and contacts", () => {

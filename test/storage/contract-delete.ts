@@ -31,7 +31,7 @@ async function mailbox(store: Store, tenantId: string, userId?: string) {
 }
 
 async function givePhoto(store: Store, item: DirectoryObject): Promise<void> {
-  assert.equal(await store.replacePhoto(item.tenantId, item.id, photoOf(item)), true);
+  assert.equal(await store.replacePhoto(item.tenantId, item.id, photoOf(item)), "written");
 }
 
 const photoOf = (item: DirectoryObject) => [size(48, item.id), size(96, item.id)];

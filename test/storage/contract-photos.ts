@@ -27,7 +27,7 @@ export function photoContract(ctx: ContractContext): void {
       { edge: 64, etag: 'W/"odd \\" etag"', bytes: backing.subarray(1000, 1100) },
       size(648, "large", 600_000),
     ];
-    assert.equal(await store.replacePhoto(t, owner.id, sizes), true);
+    assert.equal(await store.replacePhoto(t, owner.id, sizes), "written");
     await assertPhoto(store, t, owner.id, sizes);
   });
 
@@ -37,12 +37,12 @@ export function photoContract(ctx: ContractContext): void {
     const owner = user(t);
     await insertAll(store, owner);
     const first = [size(48, "v1"), size(64, "v1"), size(96, "v1")];
-    assert.equal(await store.replacePhoto(t, owner.id, first), true);
+    assert.equal(await store.replacePhoto(t, owner.id, first), "written");
     const second = [size(120, "v2"), size(64, "v2")];
-    assert.equal(await store.replacePhoto(t, owner.id, second), true);
+    assert.equal(await store.replacePhoto(t, owner.id, second), "written");
     await assertPhoto(store, t, owner.id, second);
     assert.equal(await store.getPhotoSize(t, owner.id, 48), undefined);
-    assert.equal(await store.replacePhoto(t, owner.id, []), true, "an empty set is allowed");
+    assert.equal(await store.replacePhoto(t, owner.id, []), "written", "an empty set is allowed");
     assert.deepEqual(await store.listPhotoSizes(t, owner.id), []);
   });
 
@@ -59,14 +59,14 @@ export function photoContract(ctx: ContractContext): void {
     await assertPhoto(store, t, owner.id, old);
   });
 
-  test("replacePhoto on a missing owner returns false and writes nothing", async () => {
+  test("replacePhoto on a missing owner is missing and writes nothing", async () => {
     const store = ctx.store();
     const [t, other] = [newTenant(), newTenant()];
     const absent = user(t);
     const elsewhere = user(other);
     await insertAll(store, elsewhere);
-    assert.equal(await store.replacePhoto(t, absent.id, [size(48, "x")]), false);
-    assert.equal(await store.replacePhoto(t, elsewhere.id, [size(48, "x")]), false);
+    assert.equal(await store.replacePhoto(t, absent.id, [size(48, "x")]), "missing");
+    assert.equal(await store.replacePhoto(t, elsewhere.id, [size(48, "x")]), "missing");
     assert.deepEqual(await store.listPhotoSizes(t, absent.id), []);
     await insertAll(store, absent, user(t, elsewhere.id));
     assert.deepEqual(await store.listPhotoSizes(t, absent.id), [], "nothing left behind");
@@ -74,21 +74,21 @@ export function photoContract(ctx: ContractContext): void {
     assert.deepEqual(await store.listPhotoSizes(other, elsewhere.id), []);
   });
 
-  test("deletePhoto removes every size, keeps the object; false when there is none", async () => {
+  test("deletePhoto removes every size, keeps the object; missing when there is none", async () => {
     const store = ctx.store();
     const t = newTenant();
     const [owner, neighbour] = [user(t), user(t)];
     await insertAll(store, owner, neighbour);
     await store.replacePhoto(t, owner.id, [size(48, "a"), size(64, "a")]);
     await store.replacePhoto(t, neighbour.id, [size(48, "n")]);
-    assert.equal(await store.deletePhoto(t, owner.id), true);
+    assert.equal(await store.deletePhoto(t, owner.id), "written");
     assert.deepEqual(await store.listPhotoSizes(t, owner.id), []);
     assert.equal(await store.getPhotoSize(t, owner.id, 48), undefined);
     assert.deepEqual(await store.getObject(t, "user", owner.id), owner);
     await assertPhoto(store, t, neighbour.id, [size(48, "n")]);
-    assert.equal(await store.deletePhoto(t, owner.id), false);
-    assert.equal(await store.deletePhoto(t, user(t).id), false);
-    assert.equal(await store.deletePhoto(newTenant(), neighbour.id), false);
+    assert.equal(await store.deletePhoto(t, owner.id), "missing");
+    assert.equal(await store.deletePhoto(t, user(t).id), "missing");
+    assert.equal(await store.deletePhoto(newTenant(), neighbour.id), "missing");
     await assertPhoto(store, t, neighbour.id, [size(48, "n")]);
   });
 
@@ -165,11 +165,59 @@ export function photoContract(ctx: ContractContext): void {
     };
     const writes = Array.from({ length: 20 }, (_, w) => w);
     const results = await Promise.all(writes.map((w) => store.replacePhoto(t, owner.id, setOf(w))));
-    assert.deepEqual(results, Array(20).fill(true));
+    assert.deepEqual(results, Array(20).fill("written"));
     const stored = await store.listPhotoSizes(t, owner.id);
     const winners = new Set(stored.map((s) => /^"w(\d+)-/.exec(s.etag)?.[1]));
     assert.equal(winners.size, 1, `sizes from several writes: ${[...winners].join(", ")}`);
     const winner = Number([...winners][0]);
     await assertPhoto(store, t, owner.id, setOf(winner));
+  });
+
+  test("a condition is checked in the write's transaction: unmatched writes nothing", async () => {
+    const store = ctx.store();
+    const t = newTenant();
+    const owner = user(t);
+    await insertAll(store, owner);
+    const any = { exists: true } as const;
+    assert.equal(await store.deletePhoto(t, owner.id, any), "unmatched", "no photo to match");
+    assert.equal(await store.replacePhoto(t, owner.id, [size(48, "x")], any), "unmatched");
+    assert.deepEqual(await store.listPhotoSizes(t, owner.id), []);
+    const first = [size(48, "a"), size(96, "a")];
+    await store.replacePhoto(t, owner.id, first);
+    const stale = { anyOf: [size(48, "gone").etag] };
+    assert.equal(await store.replacePhoto(t, owner.id, [size(48, "b")], stale), "unmatched");
+    assert.equal(await store.deletePhoto(t, owner.id, stale), "unmatched");
+    await assertPhoto(store, t, owner.id, first);
+    const second = [size(64, "c")];
+    const current = { anyOf: ["other", first[1]?.etag ?? ""] };
+    assert.equal(await store.replacePhoto(t, owner.id, second, current), "written");
+    await assertPhoto(store, t, owner.id, second);
+    assert.equal(await store.deletePhoto(t, owner.id, any), "written");
+    assert.deepEqual(await store.listPhotoSizes(t, owner.id), []);
+  });
+
+  test("concurrent writes with the same condition: exactly one is written", async () => {
+    const store = ctx.store();
+    const t = newTenant();
+    const owner = user(t);
+    await insertAll(store, owner);
+    const base = [size(48, "base")];
+    await store.replacePhoto(t, owner.id, base);
+    const condition = { anyOf: [base[0]?.etag ?? ""] };
+    const writes = Array.from({ length: 8 }, (_, w) => [size(48, `c${w}`)]);
+    const results = await Promise.all(
+      writes.map((sizes) => store.replacePhoto(t, owner.id, sizes, condition)),
+    );
+    assert.equal(results.filter((r) => r === "written").length, 1, results.join(" "));
+    assert.equal(results.filter((r) => r === "unmatched").length, 7);
+    const winner = writes[results.indexOf("written")] ?? [];
+    await assertPhoto(store, t, owner.id, winner);
+    const deletes = await Promise.all(
+      [1, 2, 3].map(() => store.deletePhoto(t, owner.id, condition)),
+    );
+    assert.deepEqual(deletes, ["unmatched", "unmatched", "unmatched"]);
+    const now = { anyOf: [winner[0]?.etag ?? ""] };
+    const removals = await Promise.all([1, 2].map(() => store.deletePhoto(t, owner.id, now)));
+    assert.deepEqual(removals.sort(), ["unmatched", "written"]);
   });
 }

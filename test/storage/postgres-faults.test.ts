@@ -128,7 +128,7 @@ describe("PostgreSQL lost while serving", () => {
       await proxy.start();
       await store.ping();
       await assertPhoto(store, t, owner.id, [size(48, "old"), size(96, "old")]);
-      assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), true);
+      assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), "written");
       await assertPhoto(store, t, owner.id, [size(48, "new")]);
     } finally {
       await store.close();

@@ -192,7 +192,7 @@ describe("PostgreSQL photo writes", () => {
         await admin.query("ROLLBACK");
       });
       await assertPhoto(store, t, owner.id, [size(48, "old")]);
-      assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), true);
+      assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), "written");
       await assertPhoto(store, t, owner.id, [size(48, "new")]);
     } finally {
       await store.close();

@@ -116,7 +116,7 @@ describe("SQLite failures", () => {
     assert.equal(large.retryAfter, 5);
     assert.match(large.cause, /^SQLITE_(FULL|IOERR)/);
     assert.deepEqual(between.etags, [size(48, "old").etag, size(96, "old").etag], "old photo kept");
-    assert.deepEqual(small, { name: "small", result: true }, "a write that fits works again");
+    assert.deepEqual(small, { name: "small", result: "written" }, "a write that fits works again");
 
     const again = openSqliteStore({ path });
     await assertPhoto(again, t, owner.id, [size(48, "small")]);
@@ -135,7 +135,7 @@ describe("SQLite failures", () => {
       });
       other.exec("ROLLBACK");
       await assertPhoto(store, t, owner.id, [size(48, "old"), size(96, "old")]);
-      assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), true);
+      assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), "written");
       await assertPhoto(store, t, owner.id, [size(48, "new")]);
     } finally {
       other.close();
@@ -167,7 +167,7 @@ describe("SQLite failures", () => {
     } finally {
       immutable(false, locked);
     }
-    assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), true);
+    assert.equal(await store.replacePhoto(t, owner.id, [size(48, "new")]), "written");
     await assertPhoto(store, t, owner.id, [size(48, "new")]);
     await store.close();
   });
@@ -212,7 +212,7 @@ describe("SQLite failures", () => {
       immutable(false, [dir]);
     }
     const again = openSqliteStore({ path });
-    assert.equal(await again.replacePhoto(t, owner.id, [size(48, "new")]), true);
+    assert.equal(await again.replacePhoto(t, owner.id, [size(48, "new")]), "written");
     await assertPhoto(again, t, owner.id, [size(48, "new")]);
     await again.close();
   });

@@ -11,11 +11,14 @@ import type {
   ObjectFilter,
   ObjectKind,
   PageRequest,
+  PhotoCondition,
+  PhotoWrite,
   SizeInfo,
   Store,
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { photoConditionHolds } from "../../photos/store.ts";
 import { pageQuery, toObjectPage } from "../object-page.ts";
 import { fromSizeInfoJoinRow, fromSizeListRows, type SizeInfoJoinRow } from "../size-info-row.ts";
 import { describeTarget, withStartupRetries } from "./connect.ts";
@@ -50,6 +53,18 @@ export interface PostgresStoreOptions {
 }
 
 const OK: WriteResult = { ok: true };
+
+/** Whether the photo, as this transaction sees it, meets `condition`. */
+async function holds(
+  client: pg.PoolClient,
+  tenantId: string,
+  ownerId: string,
+  condition: PhotoCondition | undefined,
+): Promise<boolean> {
+  if (condition === undefined) return true;
+  const sizes = await client.query<SizeInfo>(SQL.listSizes, [tenantId, ownerId]);
+  return photoConditionHolds(condition, sizes.rows);
+}
 
 /** Connects (with retries), migrates the schema, and returns the store. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
@@ -163,23 +178,27 @@ function createPostgresStore(pool: pg.Pool): Store {
         return (result.rowCount ?? 0) > 0;
       }),
 
-    replacePhoto: (tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean> =>
-      write(async (client) => {
+    // The owner's row, locked first, orders concurrent photo writes of one owner, so that a
+    // condition is checked against the photo as the previous write left it.
+    replacePhoto: (tenantId, ownerId, sizes, condition) =>
+      write(async (client): Promise<PhotoWrite> => {
         const owner = await client.query(SQL.lockOwner, [tenantId, ownerId]);
-        if (owner.rowCount === 0) return false;
+        if (owner.rowCount === 0) return "missing";
+        if (!(await holds(client, tenantId, ownerId, condition))) return "unmatched";
         await client.query(SQL.deleteSizes, [tenantId, ownerId]);
         if (sizes.length > 0) {
           await client.query(SQL.insertSizes, sizesParams(tenantId, ownerId, sizes));
         }
-        return true;
+        return "written";
       }),
 
-    deletePhoto: (tenantId: string, ownerId: string): Promise<boolean> =>
-      write(async (client) => {
+    deletePhoto: (tenantId, ownerId, condition) =>
+      write(async (client): Promise<PhotoWrite> => {
         const owner = await client.query(SQL.lockOwner, [tenantId, ownerId]);
-        if (owner.rowCount === 0) return false;
+        if (owner.rowCount === 0) return "missing";
+        if (!(await holds(client, tenantId, ownerId, condition))) return "unmatched";
         const result = await client.query(SQL.deleteSizes, [tenantId, ownerId]);
-        return (result.rowCount ?? 0) > 0;
+        return (result.rowCount ?? 0) > 0 ? "written" : "missing";
       }),
 
     async listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]> {

@@ -11,11 +11,14 @@ import type {
   ObjectKind,
   ObjectPage,
   PageRequest,
+  PhotoCondition,
+  PhotoWrite,
   SizeInfo,
   Store,
   StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
+import { photoConditionHolds } from "../../photos/store.ts";
 import { pageQuery, toObjectPage } from "../object-page.ts";
 import { fromSizeInfoJoinRow, fromSizeListRows } from "../size-info-row.ts";
 import { watchCommits } from "./commit-watch.ts";
@@ -118,20 +121,33 @@ export function openSqliteStore(options: { path: string }): Store {
     (tenantId: string, id: string): boolean => s.deleteObjectTree.run({ tenantId, id }).changes > 0,
   );
 
+  /** Whether the photo as it stands in this transaction meets `condition`. */
+  const holds = (tenantId: string, ownerId: string, condition: PhotoCondition | undefined) =>
+    condition === undefined ||
+    photoConditionHolds(condition, s.listSizes.all({ tenantId, ownerId }));
+
   const replace = db.transaction(
-    (tenantId: string, ownerId: string, sizes: readonly StoredSize[]): boolean => {
-      if (s.objectExists.get({ tenantId, id: ownerId }) === undefined) return false;
+    (
+      tenantId: string,
+      ownerId: string,
+      sizes: readonly StoredSize[],
+      condition: PhotoCondition | undefined,
+    ): PhotoWrite => {
+      if (s.objectExists.get({ tenantId, id: ownerId }) === undefined) return "missing";
+      if (!holds(tenantId, ownerId, condition)) return "unmatched";
       s.deleteSizes.run({ tenantId, ownerId });
       for (const { edge, etag, bytes } of sizes) {
         s.insertSize.run({ tenantId, ownerId, edge, etag, bytes });
       }
-      return true;
+      return "written";
     },
   );
 
   const removePhoto = db.transaction(
-    (tenantId: string, ownerId: string): boolean =>
-      s.deleteSizes.run({ tenantId, ownerId }).changes > 0,
+    (tenantId: string, ownerId: string, condition: PhotoCondition | undefined): PhotoWrite => {
+      if (!holds(tenantId, ownerId, condition)) return "unmatched";
+      return s.deleteSizes.run({ tenantId, ownerId }).changes > 0 ? "written" : "missing";
+    },
   );
 
   return {
@@ -199,12 +215,12 @@ export function openSqliteStore(options: { path: string }): Store {
       return written(() => remove.immediate(tenantId, id));
     },
 
-    async replacePhoto(tenantId: string, ownerId: string, sizes: StoredSize[]): Promise<boolean> {
-      return written(() => replace.immediate(tenantId, ownerId, sizes));
+    async replacePhoto(tenantId, ownerId, sizes, condition) {
+      return written(() => replace.immediate(tenantId, ownerId, sizes, condition));
     },
 
-    async deletePhoto(tenantId: string, ownerId: string): Promise<boolean> {
-      return written(() => removePhoto.immediate(tenantId, ownerId));
+    async deletePhoto(tenantId, ownerId, condition) {
+      return written(() => removePhoto.immediate(tenantId, ownerId, condition));
     },
 
     async listPhotoSizes(tenantId: string, ownerId: string): Promise<SizeInfo[]> {
