@@ -15,7 +15,6 @@ import type {
   PhotoWrite,
   SizeInfo,
   Store,
-  StoredSize,
   WriteResult,
 } from "../../photos/store.ts";
 import { photoConditionHolds } from "../../photos/store.ts";
