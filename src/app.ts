@@ -12,6 +12,7 @@ import { createUserDirectory } from "./directory/users.ts";
 import { accessLine, registerAccessLog } from "./http/access-log.ts";
 import { registerAuthentication } from "./http/authenticate.ts";
 import { batchRoutes } from "./http/batch-routes.ts";
+import { createBodyAdmission } from "./http/body-admission.ts";
 import { clientErrorHandler } from "./http/client-error.ts";
 import { registerCors } from "./http/cors.ts";
 import { directoryRoutes } from "./http/directory-routes.ts";
@@ -94,8 +95,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const draining = registerDraining(app);
   registerAccessLog(app);
   registerErrorRenderer(app, config);
+  const bodies = createBodyAdmission(config.imageConcurrency + config.imageQueueLimit);
   const metrics = createMetrics({
     images: () => images.stats(),
+    bodiesInFlight: () => bodies.inFlight(),
     photoCache: () => photos.cacheStats(),
   });
   registerMetrics(app, metrics);
@@ -136,6 +139,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
           publicUrl: config.publicUrl,
           maxUploadBytes: config.maxUploadBytes,
           photoMaxAgeSeconds: config.photoMaxAgeSeconds,
+          bodies,
         });
         await graph.register(directoryRoutes, {
           users,
@@ -146,6 +150,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
         await graph.register(batchRoutes, {
           inject: (options) => app.inject(options),
           maxUploadBytes: config.maxUploadBytes,
+          bodies,
         });
       },
       { prefix },

@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { GraphError } from "../errors.ts";
+import { BATCH_STEP_ADDRESS, type BodyAdmission } from "./body-admission.ts";
 import { graphErrorBody } from "./error-renderer.ts";
 import { apiVersion } from "./odata.ts";
 import { clientRequestId } from "./request-context.ts";
@@ -15,6 +16,8 @@ export interface BatchRouteOptions {
   /** The whole app's `inject`, which runs each request through every hook and route. */
   inject: (options: InjectOptions) => Promise<LightMyRequestResponse>;
   maxUploadBytes: number;
+  /** Admits batches before their bodies are read, shared with photo uploads. */
+  bodies: BodyAdmission;
 }
 
 const JSON_TYPE = "application/json";
@@ -52,7 +55,8 @@ interface Answer {
 export async function batchRoutes(app: FastifyInstance, options: BatchRouteOptions) {
   // A batch may carry one photo of the largest size, base64-encoded, with room for the rest.
   const bodyLimit = Math.ceil((options.maxUploadBytes * 4) / 3) + 1024 * 1024;
-  app.post("/$batch", { bodyLimit }, async (request) => {
+  const preParsing = options.bodies.admit;
+  app.post("/$batch", { bodyLimit, preParsing }, async (request) => {
     const steps = readBatch(request.body);
     const version = apiVersion(request);
     const authorization = request.headers.authorization ?? "";
@@ -107,6 +111,7 @@ async function send(
     method: step.method as InjectOptions["method"],
     url,
     headers: { ...step.headers, authorization },
+    remoteAddress: BATCH_STEP_ADDRESS,
     ...(step.body !== undefined && { payload: step.body }),
   });
   const headers: Record<string, string> = {};

@@ -10,6 +10,8 @@ export interface Metrics {
 
 export interface MetricSources {
   images: () => { active: number; queued: number };
+  /** Uploads and batches admitted and not yet answered (`body-admission.ts`). */
+  bodiesInFlight: () => number;
   /** Undefined when the photo byte cache is off (`PHOTO_CACHE_MB=0`). */
   photoCache: () => PhotoCacheStats | undefined;
 }
@@ -64,6 +66,9 @@ export function createMetrics(sources: MetricSources): Metrics {
         "# TYPE portrait_image_jobs gauge",
         `portrait_image_jobs{state="active"} ${images.active}`,
         `portrait_image_jobs{state="queued"} ${images.queued}`,
+        "# HELP portrait_upload_bodies_in_flight Uploads and batches admitted (their bodies on the way or held) and not yet answered.",
+        "# TYPE portrait_upload_bodies_in_flight gauge",
+        `portrait_upload_bodies_in_flight ${sources.bodiesInFlight()}`,
         "# HELP portrait_photo_cache_answers_total Photo bytes answered from the byte cache (hit) or read from the store (miss).",
         "# TYPE portrait_photo_cache_answers_total counter",
         `portrait_photo_cache_answers_total{result="hit"} ${cache.hits}`,

@@ -15,6 +15,7 @@ import { type PhotoOwner, type ReadAhead, resolvePhotoOwner } from "../photos/ph
 import type { PhotoService } from "../photos/photo-service.ts";
 import { parseSizeLabel } from "../photos/sizes.ts";
 import type { Store } from "../photos/store.ts";
+import type { BodyAdmission } from "./body-admission.ts";
 import { notModified, quoteEtag, readIfMatch } from "./conditional.ts";
 import { apiVersion, contextUrl, readSelect } from "./odata.ts";
 import { OWNER_ROUTES, type OwnerRoute, type Params } from "./owner-routes.ts";
@@ -26,6 +27,8 @@ export interface PhotoRouteOptions {
   publicUrl: string;
   maxUploadBytes: number;
   photoMaxAgeSeconds: number;
+  /** Admits uploads before their bodies are read, shared with `$batch`. */
+  bodies: BodyAdmission;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -95,16 +98,17 @@ export async function photoRoutes(app: FastifyInstance, options: PhotoRouteOptio
       return reply.code(target.kind === "team" ? 204 : 200).send();
     };
 
-  // Runs before the body is read: an upload the image work would refuse now gets its 503 at
-  // once, and its body is never buffered (Node reads and discards it).
-  const admitUpload: preParsingHookHandler = (_request, _reply, payload, done) => {
+  // Runs before the body is read: an upload the image work would refuse now, or one over the
+  // bound on bodies held at once, gets its 503 at once, and its body is never buffered (Node
+  // reads and discards it).
+  const admitUpload: preParsingHookHandler = (request, reply, payload, done) => {
     try {
       photos.admitUpload();
     } catch (error) {
       done(error as Error);
       return;
     }
-    done(null, payload);
+    options.bodies.admit(request, reply, payload, done);
   };
 
   const size = (request: FastifyRequest): number => {
