@@ -71,7 +71,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       maxParamLength: MAX_PARAM_LENGTH,
     },
     // A URL the router cannot read gets Graph's 400, not Fastify's own body.
-    frameworkErrors: frameworkErrorHandler(config),
+    frameworkErrors: frameworkErrorHandler,
     // `$value` and `$select` may arrive percent-encoded; route on their literal form.
     rewriteUrl: (request) => {
       const url = request.url ?? "/";
@@ -94,7 +94,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   registerCors(app);
   const draining = registerDraining(app);
   registerAccessLog(app);
-  registerErrorRenderer(app, config);
+  registerErrorRenderer(app);
   const bodies = createBodyAdmission(config.imageConcurrency + config.imageQueueLimit);
   const metrics = createMetrics({
     images: () => images.stats(),

@@ -57,8 +57,8 @@ export async function batchRoutes(app: FastifyInstance, options: BatchRouteOptio
   const bodyLimit = Math.ceil((options.maxUploadBytes * 4) / 3) + 1024 * 1024;
   const preParsing = options.bodies.admit;
   app.post("/$batch", { bodyLimit, preParsing }, async (request) => {
-    const steps = readBatch(request.body);
     const version = apiVersion(request);
+    const steps = readBatch(request.body, version);
     const authorization = request.headers.authorization ?? "";
     const ids = [request.id, clientRequestId(request.headers, request.id)] as const;
     /** The answer of a request that was not run, in Graph's error shape. */
@@ -82,7 +82,7 @@ export async function batchRoutes(app: FastifyInstance, options: BatchRouteOptio
         if (before.some((done) => done.status < 200 || done.status > 299)) {
           return notRun(step.id, new GraphError("FailedDependency"));
         }
-        return send(options.inject, version, authorization, step).catch((error: unknown) => {
+        return send(options.inject, authorization, step).catch((error: unknown) => {
           // Once the app is closing it runs no new request: this one was not run.
           if ((error as { code?: unknown }).code !== "FST_ERR_REOPENED_CLOSE_SERVER") throw error;
           return notRun(
@@ -100,16 +100,12 @@ export async function batchRoutes(app: FastifyInstance, options: BatchRouteOptio
 
 async function send(
   inject: BatchRouteOptions["inject"],
-  version: string,
   authorization: string,
   step: Step,
 ): Promise<Answer> {
-  const path = step.url.startsWith("/") ? step.url : `/${step.url}`;
-  // The official SDKs send the path of an absolute URL, version included.
-  const url = /^\/(v1\.0|beta)\//i.test(path) ? path : `/${version}${path}`;
   const response = await inject({
     method: step.method as InjectOptions["method"],
-    url,
+    url: step.url,
     headers: { ...step.headers, authorization },
     remoteAddress: BATCH_STEP_ADDRESS,
     ...(step.body !== undefined && { payload: step.body }),
@@ -128,7 +124,7 @@ async function send(
 }
 
 /** The batch's steps by lower-cased id, in their order; any fault refuses the whole batch. */
-function readBatch(body: unknown): Map<string, Step> {
+function readBatch(body: unknown, version: string): Map<string, Step> {
   const requests = isObject(body) ? body.requests : undefined;
   if (!Array.isArray(requests) || requests.length === 0) {
     throw invalid("the body must be a JSON object with a non-empty 'requests' array");
@@ -138,7 +134,7 @@ function readBatch(body: unknown): Map<string, Step> {
   }
   const steps = new Map<string, Step>();
   for (const raw of requests) {
-    const step = readStep(raw);
+    const step = readStep(raw, version);
     const key = step.id.toLowerCase();
     if (steps.has(key)) throw invalid(`request id '${step.id}' is used twice`);
     steps.set(key, step);
@@ -154,7 +150,7 @@ function readBatch(body: unknown): Map<string, Step> {
   return steps;
 }
 
-function readStep(raw: unknown): Step {
+function readStep(raw: unknown, version: string): Step {
   if (!isObject(raw)) throw invalid("every request must be a JSON object");
   const { id, method, url, headers = {}, body, dependsOn = [] } = raw;
   if (typeof id !== "string" || id === "") throw invalid("every request needs a string 'id'");
@@ -167,9 +163,7 @@ function readStep(raw: unknown): Step {
   ) {
     throw invalid(`request '${id}' needs a relative 'url' such as /me/photo/$value`);
   }
-  if (/^\/?(?:(?:v1\.0|beta)\/)?\$batch(?:[/?]|$)/i.test(url.replace(/%24/gi, "$"))) {
-    throw invalid(`request '${id}' is a batch in a batch`);
-  }
+  const target = targetOf(id, url, version);
   if (!isObject(headers) || !Object.values(headers).every((v) => typeof v === "string")) {
     throw invalid(`request '${id}' has 'headers' that are not an object of strings`);
   }
@@ -188,16 +182,45 @@ function readStep(raw: unknown): Step {
   return {
     id,
     method: verb,
-    url,
+    url: target,
     headers: named,
     body: body === undefined ? undefined : readBody(id, body, type ?? ""),
     dependsOn: dependsOn as string[],
   };
 }
 
+const BASE = "http://batch.invalid";
+
+/**
+ * The path and query a step's `url` runs as: under the batch's version unless it names one (the
+ * official SDKs send the path of an absolute URL, version included), as the URL parser reads
+ * it (which drops a fragment, tabs and newlines, reads `\` as `/` and resolves `%2e%2e`), so
+ * that what is checked is what runs. A batch in a batch, or a URL that leaves the service, is
+ * refused.
+ */
+function targetOf(id: string, url: string, version: string): string {
+  const path = url.startsWith("/") ? url : `/${url}`;
+  const versioned = /^\/(v1\.0|beta)\//i.test(path) ? path : `/${version}${path}`;
+  const parsed = URL.canParse(versioned, BASE) ? new URL(versioned, BASE) : undefined;
+  if (parsed?.origin !== BASE) {
+    throw invalid(`request '${id}' needs a relative 'url' such as /me/photo/$value`);
+  }
+  if (/^\/(?:(?:v1\.0|beta)\/)?\$batch(?:\/|$)/i.test(parsed.pathname.replace(/%24/gi, "$"))) {
+    throw invalid(`request '${id}' is a batch in a batch`);
+  }
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 /** A JSON body as JSON text; any other body is base64 (Graph: "a base64 URL-encoded value"). */
 function readBody(id: string, body: unknown, type: string): string | Buffer {
-  if (type.toLowerCase().startsWith("application/json")) return JSON.stringify(body);
+  if (type.toLowerCase().startsWith("application/json")) {
+    try {
+      return JSON.stringify(body);
+    } catch {
+      // A body nested deeper than the stack allows: the client's, not the service's, fault.
+      throw invalid(`request '${id}' has a JSON body nested too deeply`);
+    }
+  }
   if (typeof body !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(body)) {
     throw invalid(`request '${id}' has a ${type} body that is not base64`);
   }

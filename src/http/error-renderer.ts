@@ -10,37 +10,32 @@ import { clientRequestId, sendRequestIds } from "./request-context.ts";
 
 type ErrorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown;
 
-export function registerErrorRenderer(app: FastifyInstance, limits: { maxUploadBytes: number }) {
-  app.setErrorHandler(errorHandler(limits));
+export function registerErrorRenderer(app: FastifyInstance) {
+  app.setErrorHandler(errorHandler);
 }
 
 /**
  * For Fastify's `frameworkErrors`, which the router raises before a route is found (bad
  * percent-encoding, an overlong segment): no hook has run, so the request ids are set here.
  */
-export function frameworkErrorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
-  const render = errorHandler(limits);
-  return (error, request, reply) => {
-    sendRequestIds(request, reply);
-    return render(error, request, reply);
-  };
-}
+export const frameworkErrorHandler: ErrorHandler = (error, request, reply) => {
+  sendRequestIds(request, reply);
+  return errorHandler(error, request, reply);
+};
 
-function errorHandler(limits: { maxUploadBytes: number }): ErrorHandler {
-  return (error, request, reply) => {
-    const graphError = toGraphError(error, limits.maxUploadBytes);
-    if (graphError.code === "generalException") {
-      request.log.error({ err: error }, "request failed");
-    } else if (graphError.status >= 500) {
-      // Expected refusals (busy, dependency down): no stack, one line.
-      const cause = graphError.cause instanceof Error ? graphError.cause.message : undefined;
-      request.log.warn({ code: graphError.code, cause }, graphError.message);
-    } else {
-      request.log.info({ code: graphError.code, status: graphError.status }, graphError.message);
-    }
-    return sendGraphError(request, reply, graphError);
-  };
-}
+const errorHandler: ErrorHandler = (error, request, reply) => {
+  const graphError = toGraphError(error, request);
+  if (graphError.code === "generalException") {
+    request.log.error({ err: error }, "request failed");
+  } else if (graphError.status >= 500) {
+    // Expected refusals (busy, dependency down): no stack, one line.
+    const cause = graphError.cause instanceof Error ? graphError.cause.message : undefined;
+    request.log.warn({ code: graphError.code, cause }, graphError.message);
+  } else {
+    request.log.info({ code: graphError.code, status: graphError.status }, graphError.message);
+  }
+  return sendGraphError(request, reply, graphError);
+};
 
 export function sendGraphError(request: FastifyRequest, reply: FastifyReply, error: GraphError) {
   if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
@@ -78,14 +73,15 @@ export function graphErrorBody(error: GraphError, requestId: string, clientReque
   };
 }
 
-function toGraphError(error: unknown, maxUploadBytes: number): GraphError {
+function toGraphError(error: unknown, request: FastifyRequest): GraphError {
   if (error instanceof GraphError) return error;
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
+      // The limit of this route: photo bytes, a directory object's JSON or a batch.
       return new GraphError(
         "RequestEntityTooLarge",
-        `The request body is larger than ${maxUploadBytes} bytes.`,
+        `The request body is larger than ${request.routeOptions.bodyLimit} bytes.`,
       );
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new GraphError("BadRequest", "The request body must be JSON (application/json).");

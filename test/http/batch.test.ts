@@ -40,7 +40,8 @@ describe("POST /$batch", () => {
       method: "POST",
       url: `/${version}/$batch`,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      payload: JSON.stringify(body),
+      // A string is sent as it is: JSON that JSON.stringify could not make.
+      payload: typeof body === "string" ? body : JSON.stringify(body),
     });
 
   /** The answers of a batch that must itself succeed, by id. */
@@ -158,6 +159,16 @@ describe("POST /$batch", () => {
       [
         "a batch in a batch, spelled otherwise",
         { requests: [get("1", { url: "/beta/%24batch" })] },
+      ],
+      ...["/$batch#x", "/$bat\tch", "/v1.0/users/%2e%2e/$batch", "/beta/$batch/"].map(
+        (url): [string, object] => [
+          `a batch in a batch as ${JSON.stringify(url)}`,
+          { requests: [get("1", { url })] },
+        ],
+      ),
+      [
+        "a JSON body nested deeper than the stack",
+        `{"requests":[{"id":"1","method":"POST","url":"/users","headers":{"content-type":"application/json"},"body":${"[".repeat(20_000)}${"]".repeat(20_000)}}]}`,
       ],
       ["an unknown dependency", { requests: [get("1", { dependsOn: ["2"] })] }],
       ["a cycle", { requests: [get("1", { dependsOn: ["2"] }), get("2", { dependsOn: ["1"] })] }],

@@ -225,7 +225,17 @@ describe("4xx of the contract", () => {
 
   test("413 RequestEntityTooLarge: a body over 4 MB", async () => {
     const response = await put("/v1.0/me/photo/$value", owner, Buffer.alloc(4 * 1024 * 1024 + 1));
-    assertGraphError(response, 413, "RequestEntityTooLarge");
+    const error = assertGraphError(response, 413, "RequestEntityTooLarge");
+    assert.equal(error.message, "The request body is larger than 4194304 bytes.");
+    // Each route names its own limit: a directory object is small JSON.
+    const user = await service.app.inject({
+      method: "POST",
+      url: "/v1.0/users",
+      headers: { ...admin, "content-type": "application/json" },
+      payload: JSON.stringify({ displayName: "x".repeat(100_000) }),
+    });
+    const small = assertGraphError(user, 413, "RequestEntityTooLarge");
+    assert.equal(small.message, "The request body is larger than 65536 bytes.");
     await assertPhotoUnchanged();
   });
 
