@@ -15,12 +15,21 @@ type Value = string | boolean | null;
 
 /** Deeper nesting than this is refused: no client needs it, and it bounds the recursion. */
 const MAX_DEPTH = 32;
+/**
+ * More comparisons and listed values than this in one filter are refused: each is evaluated
+ * for every object a page looks through, so this bounds a page's work.
+ */
+export const MAX_TERMS = 100;
 const TOKEN = /\s*(?:'((?:[^']|'')*)'|([A-Za-z_][\w.]*)|([(),])|(\S))/y;
 
 /** The condition `text` states on objects of `type`; 400 for what cannot be read. */
 export function parseFilter(text: string, type: DirectoryType): ViewCondition {
   const tokens = tokenize(text);
   let at = 0;
+  let terms = 0;
+  const count = () => {
+    if (++terms > MAX_TERMS) throw invalid(`it has more than ${MAX_TERMS} comparisons and values`);
+  };
   const peek = (): Token | undefined => tokens[at];
   const take = (): Token => {
     const token = tokens[at++];
@@ -50,6 +59,7 @@ export function parseFilter(text: string, type: DirectoryType): ViewCondition {
     return found;
   };
   const value = (): Value => {
+    count();
     const token = take();
     if (token.kind === "string") return token.text;
     if (token.kind === "word") {
@@ -103,23 +113,26 @@ export function parseFilter(text: string, type: DirectoryType): ViewCondition {
     }
     throw unsupported(`the operator '${operator}'`);
   };
-  /** `operand` (word `operand`)*, the conditions combined by `both`. */
+  /**
+   * `operand` (word `operand`)*, the conditions combined by `all` as one flat list, so that
+   * a long chain is evaluated in a loop, not by one nested call per term.
+   */
   const joined =
     (
       word: string,
       operand: (depth: number) => ViewCondition,
-      both: (left: ViewCondition, right: ViewCondition) => ViewCondition,
+      all: (conditions: ViewCondition[]) => ViewCondition,
     ) =>
     (depth: number): ViewCondition => {
-      let condition = operand(depth);
+      const conditions = [operand(depth)];
       while (isWord(peek(), word)) {
         take();
-        condition = both(condition, operand(depth));
+        conditions.push(operand(depth));
       }
-      return condition;
+      return conditions.length === 1 ? (conditions[0] as ViewCondition) : all(conditions);
     };
-  const and = joined("and", primary, (left, right) => (view) => left(view) && right(view));
-  const or = joined("or", and, (left, right) => (view) => left(view) || right(view));
+  const and = joined("and", primary, (all) => (view) => all.every((each) => each(view)));
+  const or = joined("or", and, (any) => (view) => any.some((each) => each(view)));
 
   const condition = or(0);
   const rest = peek();

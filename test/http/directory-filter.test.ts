@@ -118,5 +118,31 @@ describeDirectory((d) => {
         assert.match(response.json().error.message, message, filter);
       }
     });
+
+    test("up to 100 comparisons and values; a longer filter is 400, even inside a batch", async () => {
+      const user = await d.newUser("Many terms");
+      const terms = (n: number) =>
+        [`id eq '${user.id}'`, ...Array(n - 1).fill("displayName ne null")].join(" and ");
+      const page = await d.json(`/users?$filter=${encodeURIComponent(terms(100))}`);
+      assert.deepEqual(
+        page.value.map((view) => view.id),
+        [user.id],
+      );
+      const list = Array.from({ length: 100 }, (_, i) => `'v${i}'`).join(",");
+      await d.expect(
+        "GET",
+        `/users?$filter=${encodeURIComponent(`displayName in (${list})`)}`,
+        "200",
+      );
+      for (const count of [101, 20_000]) {
+        const filter = encodeURIComponent(terms(count));
+        const batch = await d.call("POST", "/$batch", d.app, {
+          requests: [{ id: "1", method: "GET", url: `/users?$filter=${filter}` }],
+        });
+        const [answer] = batch.json().responses;
+        assert.equal(answer.status, 400, `${count} terms`);
+        assert.match(answer.body.error.message, /more than 100 comparisons and values/);
+      }
+    });
   });
 });
