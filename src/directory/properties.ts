@@ -83,7 +83,8 @@ export function readProperties(
   const accepted: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
     if (IGNORED.has(name) || extra.includes(name)) continue;
-    const kind = schema[name];
+    // Only the schema's own names: `constructor` or `toString` are no properties of a user.
+    const kind = Object.hasOwn(schema, name) ? schema[name] : undefined;
     if (kind === undefined) {
       throw badRequest(`Property '${name}' does not exist on type '${typeName}'.`);
     }
@@ -109,18 +110,22 @@ export function requireStrings(props: Record<string, unknown>, names: readonly s
   }
 }
 
+/**
+ * Text of at most 1024 characters without NUL, which no directory text holds (and PostgreSQL
+ * cannot store), so that every store keeps what another would.
+ */
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 1024 && !value.includes("\u0000");
+}
+
 function hasKind(value: unknown, kind: Kind): boolean {
   switch (kind) {
     case "string":
-      return typeof value === "string" && value.length <= 1024;
+      return isText(value);
     case "boolean":
       return typeof value === "boolean";
     case "stringArray":
-      return (
-        Array.isArray(value) &&
-        value.length <= 100 &&
-        value.every((item) => typeof item === "string" && item.length <= 1024)
-      );
+      return Array.isArray(value) && value.length <= 100 && value.every(isText);
     case "emailArray":
       return (
         Array.isArray(value) &&
@@ -130,10 +135,7 @@ function hasKind(value: unknown, kind: Kind): boolean {
             item !== null &&
             typeof item === "object" &&
             Object.entries(item).every(
-              ([key, inner]) =>
-                (key === "address" || key === "name") &&
-                typeof inner === "string" &&
-                inner.length <= 1024,
+              ([key, inner]) => (key === "address" || key === "name") && isText(inner),
             ),
         )
       );

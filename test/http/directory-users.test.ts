@@ -59,6 +59,41 @@ describeDirectory((d) => {
       await d.expect("GET", "/users/bad@contoso.test", NOT_FOUND);
     });
 
+    test("names every object has (constructor, toString) and text with NUL: 400", async () => {
+      const good = { displayName: "Odd", userPrincipalName: "odd@contoso.test" };
+      for (const name of ["constructor", "toString", "hasOwnProperty", "__defineSetter__"]) {
+        const response = await d.expect("POST", "/users", "400 Request_BadRequest", {
+          body: { ...good, [name]: null },
+        });
+        assert.match(
+          response.json().error.message,
+          new RegExp(`Property '${name}' does not exist`),
+        );
+      }
+      for (const body of [
+        { ...good, userPrincipalName: "n\u0000@contoso.test" },
+        { ...good, displayName: "a\u0000b" },
+        { ...good, businessPhones: ["1\u0000"] },
+      ]) {
+        await d.expect("POST", "/users", "400 Request_BadRequest", { body });
+      }
+      await d.expect("GET", "/users/odd@contoso.test", NOT_FOUND);
+      const user = await d.newUser("Kept");
+      await d.expect("PATCH", `/users/${user.id}`, "400 Request_BadRequest", {
+        body: { valueOf: null },
+      });
+      assert.equal(Object.hasOwn(await d.json(`/users/${user.id}`), "valueOf"), false);
+    });
+
+    test("a key with a NUL character is an unknown object, on every store", async () => {
+      for (const path of ["/users/%00", "/users/a%00b@contoso.test", "/users/%00/photo"]) {
+        await d.expect("GET", path, NOT_FOUND);
+      }
+      await d.expect("PUT", "/users/%00/photo/$value", NOT_FOUND, { body: d.jpeg });
+      await d.expect("GET", "/users/%00/contacts", NOT_FOUND);
+      await d.expect("GET", "/groups/%00", NOT_FOUND);
+    });
+
     test("a userPrincipalName already in use, in any case, is 400 with Graph's message", async () => {
       const first = String((await d.newUser("Dana")).userPrincipalName);
       for (const upn of [first, first.toUpperCase(), first.toLowerCase()]) {

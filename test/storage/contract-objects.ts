@@ -42,6 +42,22 @@ export function objectContract(ctx: ContractContext): void {
     assert.equal(await store.findByUniqueKey(a, "user", "ALICE@x.test"), undefined);
   });
 
+  test("a key or tenant with a NUL character finds nothing, and does not fail", async () => {
+    const store = ctx.store();
+    const t = newTenant();
+    const alice = user(t, newId(), "alice@x.test");
+    await insertAll(store, alice);
+    for (const key of ["\u0000", `${alice.id}\u0000`, "alice@x.test\u0000"]) {
+      assert.equal(await store.getObject(t, "user", key), undefined);
+      assert.equal(await store.findByUniqueKey(t, "user", key), undefined);
+      assert.deepEqual(await store.listPhotoSizes(t, key), []);
+      assert.equal(await store.getPhotoSize(t, key), undefined);
+      assert.equal(await store.getPhotoSizeInfo(t, "user", key), undefined);
+    }
+    assert.equal(await store.getObject(`${t}\u0000`, "user", alice.id), undefined);
+    assert.deepEqual(await store.getObject(t, "user", alice.id), alice);
+  });
+
   test("the same id and unique key in two tenants are distinct objects", async () => {
     const store = ctx.store();
     const [a, b] = [newTenant(), newTenant()];

@@ -95,9 +95,16 @@ function createPostgresStore(pool: pg.Pool): Store {
     }
   };
 
-  /** A read, tried once more on a fresh connection when a pooled one turned out to be dead. */
+  /**
+   * A read, tried once more on a fresh connection when a pooled one turned out to be dead.
+   * PostgreSQL's text cannot hold NUL, so no row has a key with one: such a key finds nothing,
+   * as in SQLite, instead of failing the query.
+   */
   const read = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
     run(async () => {
+      if (params.some((param) => typeof param === "string" && param.includes("\u0000"))) {
+        return [] as R[];
+      }
       const once = () => withClient(pool, (client) => client.query<R>(sql, params));
       try {
         return (await once()).rows;
