@@ -20,6 +20,7 @@ import { registerDraining } from "./http/draining.ts";
 import { frameworkErrorHandler, registerErrorRenderer } from "./http/error-renderer.ts";
 import { installFastRead } from "./http/fast-read.ts";
 import { healthRoutes } from "./http/health-routes.ts";
+import { registerHostCheck } from "./http/host-header.ts";
 import { trackResponses } from "./http/in-flight.ts";
 import { createMetrics, registerMetrics } from "./http/metrics.ts";
 import { registerNotFound } from "./http/not-found.ts";
@@ -91,6 +92,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   trackResponses(app.server);
 
   registerRequestContext(app);
+  registerHostCheck(app);
   registerCors(app);
   const draining = registerDraining(app);
   registerAccessLog(app);

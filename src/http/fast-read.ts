@@ -11,8 +11,8 @@
  * here only that way, without a promise; otherwise by the Fastify routes.
  *
  * Everything else goes to Fastify untouched: other URLs and methods, query strings,
- * percent-encoding, unknown tokens, a caller over its rate limit, and any request whose lookup
- * fails, so that every error is still rendered in one place (`error-renderer.ts`).
+ * percent-encoding, no `Host`, unknown tokens, a caller over its rate limit, and any request
+ * whose lookup fails, so that every error is still rendered in one place (`error-renderer.ts`).
  */
 import { randomUUID } from "node:crypto";
 import type {
@@ -183,7 +183,10 @@ export function installFastRead(
   const listener: RequestListener = (request, response) => {
     const header = request.headers.authorization;
     const match =
-      !draining.active && request.method === "GET" && header?.startsWith(BEARER_PREFIX)
+      !draining.active &&
+      request.method === "GET" &&
+      request.headers.host !== undefined &&
+      header?.startsWith(BEARER_PREFIX)
         ? PHOTO_URL.exec(request.url ?? "")
         : null;
     const principal = match && verifier.cached(header?.slice(BEARER_PREFIX.length) ?? "");

@@ -9,6 +9,10 @@
  *   `socketTimeoutMs`;
  * - beyond `maxConnections` (when set) new connections are closed at once.
  * The 408 itself is written by `client-error.ts`.
+ *
+ * Two HTTP/1.1 rules Node would answer itself, with a bare body, go to the app instead: a
+ * request without `Host` gets Graph's 400 (`host-header.ts`), and an `Expect` other than
+ * `100-continue` is ignored and the request answered, which RFC 9110 allows in place of 417.
  */
 import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -18,6 +22,7 @@ export type ServerLimits = Config["server"];
 
 /** Node's own options for the server it creates (the same for HTTP and HTTPS). */
 interface NodeServerTimeouts {
+  requireHostHeader: false;
   headersTimeout: number;
   requestTimeout: number;
   /** How often Node checks the two timeouts above; its default (30 s) would let them overrun. */
@@ -34,6 +39,7 @@ export function createNodeServer(
   tls?: { cert: Buffer; key: Buffer } | undefined,
 ): Server {
   const node: NodeServerTimeouts = {
+    requireHostHeader: false,
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     connectionsCheckingInterval: checkingInterval(limits),
@@ -44,6 +50,7 @@ export function createNodeServer(
   // Node 20 takes no keepAliveTimeout option; its default (5 s) would apply.
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.setTimeout(limits.socketTimeoutMs);
+  server.on("checkExpectation", (request, response) => server.emit("request", request, response));
   capConnections(server, limits);
   return server;
 }

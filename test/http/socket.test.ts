@@ -248,4 +248,48 @@ describe("Portrait on a socket", () => {
       assert.equal(error.innerError["request-id"], response.headers["request-id"]);
     },
   );
+
+  test(
+    "HTTP/1.1 without Host: Graph's 400, on the read fast path's URLs too",
+    RAW_TIMEOUT,
+    async () => {
+      for (const path of [
+        `/v1.0/users/${userId}`,
+        `/v1.0/users/${userId}/photo/$value`,
+        "/healthz",
+      ]) {
+        const connection = await openRaw(port);
+        await connection.write(`GET ${path} HTTP/1.1\r\nauthorization: Bearer ${token}\r\n\r\n`);
+        const response = await connection.response;
+        connection.destroy();
+        assert.equal(response.status, 400, path);
+        assert.match(response.headers["request-id"] ?? "", UUID);
+        const error = JSON.parse(response.body.toString("utf8")).error;
+        assert.equal(error?.code, "BadRequest");
+        assert.equal(error.message, "The request has no Host header.");
+      }
+      // HTTP/1.0 may omit it.
+      const old = await openRaw(port);
+      await old.write(
+        `GET /v1.0/users/${userId} HTTP/1.0\r\nauthorization: Bearer ${token}\r\n\r\n`,
+      );
+      assert.equal((await old.response).status, 200);
+      old.destroy();
+    },
+  );
+
+  test(
+    "an Expect other than 100-continue is ignored, and the request answered",
+    RAW_TIMEOUT,
+    async () => {
+      const image = await makeJpeg(120, 120);
+      const connection = await putHead({ "content-length": image.length, expect: "200-ok" });
+      await connection.write(image);
+      const response = await connection.response;
+      connection.destroy();
+      assert.equal(response.status, 200, response.body.toString("utf8"));
+      const read = await fetch(url(`/v1.0/users/${userId}/photo`), { headers: auth() });
+      assert.equal(((await read.json()) as { width: number }).width, 120);
+    },
+  );
 });
