@@ -22,6 +22,7 @@ import { installFastRead } from "./http/fast-read.ts";
 import { healthRoutes } from "./http/health-routes.ts";
 import { registerHostCheck } from "./http/host-header.ts";
 import { trackResponses } from "./http/in-flight.ts";
+import { rewriteKeySyntax } from "./http/key-syntax.ts";
 import { createMetrics, registerMetrics } from "./http/metrics.ts";
 import { registerNotFound } from "./http/not-found.ts";
 import { MAX_PARAM_LENGTH } from "./http/owner-routes.ts";
@@ -73,9 +74,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     },
     // A URL the router cannot read gets Graph's 400, not Fastify's own body.
     frameworkErrors: frameworkErrorHandler,
-    // `$value` and `$select` may arrive percent-encoded; route on their literal form.
+    // `$value` and `$select` may arrive percent-encoded; route on their literal form. A key may
+    // be given as `users('key')` (http/key-syntax.ts).
     rewriteUrl: (request) => {
-      const url = request.url ?? "/";
+      const url = rewriteKeySyntax(request.url ?? "/");
       return url.includes("%") ? url.replace(/%24/gi, "$") : url;
     },
     bodyLimit: config.maxUploadBytes,

@@ -122,6 +122,27 @@ describeDirectory((d) => {
       }
     });
 
+    test("OData's key syntax: users('key') and groups('id') name the same objects", async () => {
+      const dollar = await d.created("/users", {
+        displayName: "Dollar",
+        userPrincipalName: `$${d.upn("dollar")}`,
+      });
+      const quote = await d.created("/users", {
+        displayName: "Quote",
+        userPrincipalName: `o'${d.upn("brien")}`,
+      });
+      const upn = (user: typeof dollar) => String(user.userPrincipalName);
+      assert.equal((await d.json(`/users('${upn(dollar)}')`)).id, dollar.id);
+      assert.equal((await d.json(`/users('%24${upn(dollar).slice(1)}')?$select=id`)).id, dollar.id);
+      assert.equal((await d.json(`/users('${upn(quote).replace("'", "''")}')`)).id, quote.id);
+      assert.equal((await d.json(`/users('${quote.id}')`)).id, quote.id);
+      await d.expect("PUT", `/users('${dollar.id}')/photo/$value`, "200", { body: d.jpeg });
+      assert.equal((await d.json(`/users('${upn(dollar)}')/photos/48x48`)).width, 48);
+      const group = await d.created("/groups", { displayName: "Keyed", mailNickname: "keyed" });
+      assert.equal((await d.json(`/groups('${group.id}')`)).id, group.id);
+      await d.expect("GET", "/users('nobody@contoso.test')", NOT_FOUND);
+    });
+
     test("a guest userPrincipalName with #EXT# is found when sent as %23EXT%23", async () => {
       const upn = `gina_fabrikam.test#EXT#@${d.upn("guest").split("@")[1]}`;
       const guest = await d.created("/users", { displayName: "Gina", userPrincipalName: upn });
