@@ -98,7 +98,7 @@ describe("PostgreSQL lost while serving", () => {
       assert.deepEqual(await eventually(() => store.getObject(t, "user", owner.id)), owner);
       assert.equal(
         await eventually(() => store.replacePhoto(t, owner.id, [size(48, "after")])),
-        true,
+        "written",
       );
       await assertPhoto(store, t, owner.id, [size(48, "after")]);
       await store.ping();
