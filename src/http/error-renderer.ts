@@ -45,17 +45,34 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
       `Bearer realm="", error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`,
     );
   }
-  // A 503 sheds the connection once the request has been read. An upload refused before its
-  // body (a full image queue) keeps it: closing with the body still arriving would reset the
-  // connection under the client, which may then lose the answer; Node reads and discards the
-  // rest of the body instead, without keeping it.
-  if (error.code === "RequestEntityTooLarge" || (error.status === 503 && request.raw.complete)) {
+  // A 503 sheds the connection once the request has been read. A body refused before it was
+  // read (a full image queue, or a Content-Length over the limit) keeps it: closing with the
+  // body still arriving would reset the connection under the client, whose write then fails
+  // before it reads the answer (fetch and the Graph SDKs report "fetch failed", not the 413);
+  // Node reads and discards the rest of the body instead, without keeping it. A body too large
+  // to be worth reading (over `DISCARD_LIMIT`, or chunked, so of unknown length) closes it.
+  if (error.code === "RequestEntityTooLarge" && declaredLength(request) <= DISCARD_LIMIT) {
+    // Fastify asks to close after any body it could not take.
+    reply.removeHeader("connection");
+  } else if (
+    error.code === "RequestEntityTooLarge" ||
+    (error.status === 503 && request.raw.complete)
+  ) {
     reply.header("connection", "close");
   }
   return reply
     .code(error.status)
     .type("application/json")
     .send(graphErrorBody(error, request.id, clientRequestId(request.headers, request.id)));
+}
+
+/** A refused body up to this many bytes is read and discarded rather than cut off. */
+export const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/** The request's `Content-Length`; infinite when it has none (a chunked body). */
+function declaredLength(request: FastifyRequest): number {
+  const declared = request.headers["content-length"];
+  return declared === undefined ? Number.POSITIVE_INFINITY : Number(declared);
 }
 
 /** Graph's error body; also what a batch answers for a request it did not run. */

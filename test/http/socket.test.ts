@@ -79,15 +79,16 @@ describe("Portrait on a socket", () => {
     return connection;
   };
 
-  /** Asserts a 413 RequestEntityTooLarge in Graph's shape that closes the connection. */
-  const assertTooLarge = async (connection: RawConnection) => {
+  /** Asserts a 413 RequestEntityTooLarge in Graph's shape; by default one that closes. */
+  const assertTooLarge = async (connection: RawConnection, closes = true) => {
     const response = await connection.response;
     assert.equal(response.status, 413);
-    assert.equal(response.headers.connection, "close");
+    if (closes) assert.equal(response.headers.connection, "close");
+    else assert.notEqual(response.headers.connection, "close");
     const error = JSON.parse(response.body.toString("utf8")).error;
     assert.equal(error.code, "RequestEntityTooLarge");
     assert.equal(error.innerError["request-id"], response.headers["request-id"]);
-    await connection.closed;
+    if (closes) await connection.closed;
   };
 
   test("the limit is the default 4,194,304 bytes", () => {
@@ -155,9 +156,10 @@ describe("Portrait on a socket", () => {
       const before = await snapshot();
       const body = padded(await makeJpeg(300, 300), LIMIT + 1);
       const connection = await putHead({ "content-length": body.length });
-      // The server may refuse and close before all of it is written; that is allowed.
-      await connection.write(body);
-      await assertTooLarge(connection);
+      // The server refuses from the head, and reads and discards the body it was sent.
+      assert.ok(await connection.write(body), "the whole body was taken");
+      await assertTooLarge(connection, false);
+      connection.destroy();
       assert.deepEqual(await snapshot(), before);
     },
   );
@@ -181,10 +183,38 @@ describe("Portrait on a socket", () => {
   test("a Content-Length over the limit is refused from the head alone", RAW_TIMEOUT, async () => {
     const before = await snapshot();
     const connection = await putHead({ "content-length": LIMIT + 1 });
-    // No body byte is ever sent: the answer must come anyway.
-    await assertTooLarge(connection);
+    // No body byte is sent yet: the answer comes anyway, and the connection stays open, so that
+    // a client still sending its body is not reset before it reads the answer.
+    await assertTooLarge(connection, false);
+    // The body is read and discarded, and the connection serves the next request.
+    assert.ok(await connection.write(Buffer.alloc(LIMIT + 1, 0xff)), "the body was taken");
+    const next = await openRaw(port);
+    await next.write(requestHead("GET", `/v1.0/users/${userId}/photo`, port, auth()));
+    assert.equal((await next.response).status, 200);
+    next.destroy();
+    connection.destroy();
     assert.deepEqual(await snapshot(), before);
   });
+
+  test("fetch sending a body over the limit reads the 413, not a reset", RAW_TIMEOUT, async () => {
+    const before = await snapshot();
+    for (const size of [LIMIT + 1, 8 * 1024 * 1024]) {
+      const response = await upload(Buffer.alloc(size, 0xff));
+      assert.equal(response.status, 413, `${size} bytes`);
+      const error = ((await response.json()) as { error: { code: string } }).error;
+      assert.equal(error.code, "RequestEntityTooLarge");
+    }
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  test(
+    "a Content-Length too large to be worth reading closes the connection",
+    RAW_TIMEOUT,
+    async () => {
+      const connection = await putHead({ "content-length": 64 * 1024 * 1024 + 1 });
+      await assertTooLarge(connection);
+    },
+  );
 
   test("a chunked body is cut off once it passes the limit", RAW_TIMEOUT, async () => {
     const before = await snapshot();
