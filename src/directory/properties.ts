@@ -40,6 +40,75 @@ export const GROUP_PROPERTIES: PropertySchema = {
   mail: "string",
 };
 
+/**
+ * Graph's other properties of a type, which Portrait does not keep: a client may `$select`
+ * them (code written for Graph does), and they read as Graph reads an unset property, `null`,
+ * or `[]` for a collection. They cannot be filtered on, nor written.
+ */
+export type UnkeptProperties = Readonly<Record<string, null | readonly []>>;
+
+const NONE: readonly [] = Object.freeze([]) as readonly [];
+
+export const USER_UNKEPT: UnkeptProperties = {
+  ...Object.fromEntries(
+    [
+      "ageGroup",
+      "createdDateTime",
+      "creationType",
+      "deletedDateTime",
+      "employeeHireDate",
+      "employeeType",
+      "externalUserState",
+      "faxNumber",
+      "lastPasswordChangeDateTime",
+      "onPremisesDomainName",
+      "onPremisesImmutableId",
+      "onPremisesLastSyncDateTime",
+      "onPremisesSamAccountName",
+      "onPremisesSyncEnabled",
+      "onPremisesUserPrincipalName",
+      "postalCode",
+      "securityIdentifier",
+      "showInAddressList",
+      "state",
+      "streetAddress",
+      "userType",
+    ].map((name) => [name, null]),
+  ),
+  ...Object.fromEntries(
+    ["assignedLicenses", "identities", "imAddresses", "otherMails", "proxyAddresses"].map(
+      (name) => [name, NONE],
+    ),
+  ),
+};
+
+export const GROUP_UNKEPT: UnkeptProperties = {
+  ...Object.fromEntries(
+    [
+      "classification",
+      "createdDateTime",
+      "deletedDateTime",
+      "expirationDateTime",
+      "isAssignableToRole",
+      "membershipRule",
+      "membershipRuleProcessingState",
+      "onPremisesLastSyncDateTime",
+      "onPremisesSyncEnabled",
+      "preferredDataLocation",
+      "preferredLanguage",
+      "renewedDateTime",
+      "securityIdentifier",
+      "theme",
+    ].map((name) => [name, null]),
+  ),
+  ...Object.fromEntries(
+    ["proxyAddresses", "resourceBehaviorOptions", "resourceProvisioningOptions"].map((name) => [
+      name,
+      NONE,
+    ]),
+  ),
+};
+
 export const CONTACT_PROPERTIES: PropertySchema = {
   displayName: "string",
   givenName: "string",

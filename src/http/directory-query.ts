@@ -12,6 +12,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import type { ViewCondition } from "../directory/paging.ts";
+import type { UnkeptProperties } from "../directory/properties.ts";
 import { GraphError } from "../errors.ts";
 import { queryOptions, SELECT_ONLY, selectNames } from "./odata.ts";
 import { parseFilter } from "./odata-filter.ts";
@@ -20,6 +21,13 @@ import { parseFilter } from "./odata-filter.ts";
 export interface DirectoryType {
   name: string;
   properties: readonly string[];
+  /** Graph properties of the type that Portrait does not keep: selectable, never set. */
+  unkept?: UnkeptProperties;
+}
+
+/** What `$select` may name on `type`: its properties and Graph's others. */
+function selectable(type: DirectoryType): readonly string[] {
+  return type.unkept ? [...type.properties, ...Object.keys(type.unkept)] : type.properties;
 }
 
 export interface PageQuery {
@@ -51,7 +59,7 @@ export function readEntitySelect(
       );
     }
   }
-  return selectNames(options, SELECT_ONLY, type.properties, type.name);
+  return selectNames(options, SELECT_ONLY, selectable(type), type.name);
 }
 
 /** A users or groups request: its page size and where it starts (a store position). */
@@ -60,7 +68,7 @@ export function readDirectoryPage(
   type: DirectoryType,
 ): PageQuery & { after: number | undefined; condition: ViewCondition | undefined } {
   const options = queryOptions(request);
-  const select = selectNames(options, DIRECTORY_PAGE.options, type.properties, type.name);
+  const select = selectNames(options, DIRECTORY_PAGE.options, selectable(type), type.name);
   const top = readTop(options.get("$top"), DIRECTORY_PAGE.max) ?? DIRECTORY_PAGE.size;
   const token = options.get("$skiptoken");
   const filter = options.get("$filter");

@@ -13,7 +13,9 @@ import {
   CONTACT_PROPERTIES,
   FOLDER_PROPERTIES,
   GROUP_PROPERTIES,
+  GROUP_UNKEPT,
   USER_PROPERTIES,
+  USER_UNKEPT,
 } from "../directory/properties.ts";
 import type { UserDirectory, UserRef } from "../directory/users.ts";
 import { GraphError } from "../errors.ts";
@@ -44,8 +46,16 @@ const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
 
 /** What `$select` may name: the properties Portrait keeps for each type. */
 const TYPES = {
-  users: { name: "microsoft.graph.user", properties: ["id", ...Object.keys(USER_PROPERTIES)] },
-  groups: { name: "microsoft.graph.group", properties: ["id", ...Object.keys(GROUP_PROPERTIES)] },
+  users: {
+    name: "microsoft.graph.user",
+    properties: ["id", ...Object.keys(USER_PROPERTIES)],
+    unkept: USER_UNKEPT,
+  },
+  groups: {
+    name: "microsoft.graph.group",
+    properties: ["id", ...Object.keys(GROUP_PROPERTIES)],
+    unkept: GROUP_UNKEPT,
+  },
   contacts: {
     name: "microsoft.graph.contact",
     properties: ["id", ...Object.keys(CONTACT_PROPERTIES), "parentFolderId"],
@@ -84,7 +94,7 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
     return collection(
       request,
       set,
-      views.map((view) => applySelect(view, query.select)),
+      views.map((view) => applySelect(view, query.select, TYPES[set].unkept)),
       link,
     );
   };
@@ -103,7 +113,11 @@ export async function directoryRoutes(app: FastifyInstance, options: DirectoryRo
   };
   const entity = (request: FastifyRequest, set: EntitySet, view: View) => ({
     "@odata.context": context(request, `${set}/$entity`),
-    ...applySelect(view, readEntitySelect(request, TYPES[set])),
+    ...applySelect(
+      view,
+      readEntitySelect(request, TYPES[set]),
+      (TYPES[set] as DirectoryType).unkept,
+    ),
   });
   const params = (request: FastifyRequest) => request.params as Params;
   const userOf = (request: FastifyRequest): UserRef => {

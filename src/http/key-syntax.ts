@@ -1,9 +1,11 @@
 /**
  * OData's key syntax, `users('key')`, which Graph accepts beside the path form `users/key` (and
- * documents as the way to name a user whose userPrincipalName starts with `$`). Rewritten, before
- * routing, to the path form the routes know; `''` inside the quotes is one quote.
+ * documents as the way to name a user whose userPrincipalName starts with `$`), and a photo size
+ * as `photos('48x48')`, as client code written for Graph sends it. Rewritten, before routing, to
+ * the path form the routes know; `''` inside the quotes is one quote.
  */
-const KEY = /\/(users|groups|teams|contacts|contactFolders)\('((?:[^'/?]|'')*)'\)(?=[/?]|$)/gi;
+const KEY =
+  /\/(users|groups|teams|contacts|contactFolders|photos)\('((?:[^'/?]|'')*)'\)(?=[/?]|$)/gi;
 
 /** `url` with every `set('key')` segment written as `set/key`; other URLs as they are. */
 export function rewriteKeySyntax(url: string): string {

@@ -50,6 +50,9 @@ export function parseFilter(text: string, type: DirectoryType): ViewCondition {
       token.kind === "word"
         ? type.properties.find((p) => p.toLowerCase() === token.text.toLowerCase())
         : undefined;
+    if (!found && type.unkept && Object.hasOwn(type.unkept, token.text)) {
+      throw unsupported(`filtering on '${token.text}', which Portrait does not keep`);
+    }
     if (!found) {
       throw new GraphError(
         "BadRequest",

@@ -105,17 +105,18 @@ export function readSelect(
 
 /**
  * Keeps the `@odata.*` annotations and the selected properties, in the order selected; as in
- * Graph, a selected property that is not set reads as null.
+ * Graph, a selected property that is not set reads as null, or as its value in `unset`.
  */
 export function applySelect(
   entity: Record<string, unknown>,
   select: readonly string[] | undefined,
+  unset: Readonly<Record<string, unknown>> = {},
 ): Record<string, unknown> {
   if (select === undefined) return entity;
   const result: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(entity)) {
     if (name.startsWith("@odata.")) result[name] = value;
   }
-  for (const name of select) result[name] = entity[name] ?? null;
+  for (const name of select) result[name] = entity[name] ?? unset[name] ?? null;
   return result;
 }

@@ -52,6 +52,43 @@ describeDirectory((d) => {
       for (const view of list.value) assert.deepEqual(Object.keys(view), ["id", "displayName"]);
     });
 
+    test("Graph properties Portrait does not keep: selectable, null or [], not filterable", async () => {
+      const user = await d.newUser("Unkept");
+      const select = "$select=id,userType,otherMails,createdDateTime,proxyAddresses";
+      const expected = {
+        id: user.id,
+        userType: null,
+        otherMails: [],
+        createdDateTime: null,
+        proxyAddresses: [],
+      };
+      const { "@odata.context": _, ...one } = await d.json(`/users/${user.id}?${select}`);
+      assert.deepEqual(one, expected);
+      const listed = (await d.json(`/users?${select}&$top=999`)).value;
+      assert.deepEqual(
+        listed.find((view) => view.id === user.id),
+        expected,
+      );
+      const group = await d.created("/groups", { displayName: "Unkept", mailNickname: "unkept" });
+      const { "@odata.context": __, ...teamish } = await d.json(
+        `/groups/${group.id}?$select=id,resourceProvisioningOptions,createdDateTime`,
+      );
+      assert.deepEqual(teamish, {
+        id: group.id,
+        resourceProvisioningOptions: [],
+        createdDateTime: null,
+      });
+      const filtered = await d.expect(
+        "GET",
+        `/users?$filter=${encodeURIComponent("userType eq 'Guest'")}`,
+        BAD_REQUEST,
+      );
+      assert.match(filtered.json().error.message, /'userType', which Portrait does not keep/);
+      await d.expect("PATCH", `/users/${user.id}`, "400 Request_BadRequest", {
+        body: { userType: "Guest" },
+      });
+    });
+
     test("a property the type does not have, or an empty list: 400", async () => {
       const response = await d.expect(
         "GET",

@@ -138,6 +138,10 @@ describeDirectory((d) => {
       assert.equal((await d.json(`/users('${quote.id}')`)).id, quote.id);
       await d.expect("PUT", `/users('${dollar.id}')/photo/$value`, "200", { body: d.jpeg });
       assert.equal((await d.json(`/users('${upn(dollar)}')/photos/48x48`)).width, 48);
+      assert.equal((await d.json(`/users/${dollar.id}/photos('48X48')`)).width, 48);
+      const bytes = await d.call("GET", `/users('${dollar.id}')/photos('64x64')/$value`);
+      assert.equal(bytes.statusCode, 200);
+      assert.equal(bytes.headers["content-type"], "image/jpeg");
       const group = await d.created("/groups", { displayName: "Keyed", mailNickname: "keyed" });
       assert.equal((await d.json(`/groups('${group.id}')`)).id, group.id);
       await d.expect("GET", "/users('nobody@contoso.test')", NOT_FOUND);
