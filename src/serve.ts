@@ -12,7 +12,15 @@ import { unsentResponses } from "./http/in-flight.ts";
 export async function serve(config: Readonly<Config>): Promise<void> {
   const assembly = await assemble(config);
   const app = await buildApp(assembly.parts);
-  const address = await app.listen({ host: config.host, port: config.port });
+  // Fastify names the address http:// even when the server it was given speaks TLS.
+  const scheme = (address: string) => (config.tls ? address.replace(/^http:/, "https:") : address);
+  const address = scheme(
+    await app.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: (listening) => `Server listening at ${scheme(listening)}`,
+    }),
+  );
   const store =
     config.database.kind === "sqlite"
       ? `sqlite (${config.database.path})`
@@ -22,7 +30,8 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     const { issuer, tenantId } = assembly.devIssuer;
     app.log.info({ issuer, tenantId }, "Development issuer on: tokens from `npx portrait token`");
     app.log.info(`Get a token: ${tokenCommandHint(config)}`);
-    app.log.info(`Try it: curl -H "Authorization: Bearer $TOKEN" ${config.publicUrl}/v1.0/users`);
+    // No quotes, which a JSON log line would print escaped: the line pastes into a shell.
+    app.log.info(`Try it: curl --oauth2-bearer $TOKEN ${config.publicUrl}/v1.0/users`);
   } else {
     app.log.info(
       { issuers: config.auth.issuers, audiences: config.auth.audiences },

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -63,13 +63,25 @@ interface StoredIssuer {
   privateKey: JWK;
 }
 
-/** Loads the development issuer from `dataDir`, creating its key and tenant on first start. */
+/**
+ * Loads the development issuer from `dataDir`, creating its key and tenant on first start;
+ * with `create: false`, a missing issuer is an error instead (a token minted with a new key
+ * would be refused by the service that has the old one).
+ */
 export async function loadDevIssuer(options: {
   dataDir: string;
   publicUrl: string;
+  create?: boolean;
 }): Promise<DevIssuer> {
   const file = join(options.dataDir, DEV_ISSUER_FILE);
-  const stored = (await readStored(file)) ?? (await createStored(options.dataDir, file));
+  const found = await readStored(file);
+  if (!found && options.create === false) {
+    throw new Error(
+      `No development issuer in ${resolve(options.dataDir)}: Portrait makes one when it first ` +
+        "starts. Run this where the service runs, or set DATA_DIR to its data directory.",
+    );
+  }
+  const stored = found ?? (await createStored(options.dataDir, file));
   const issuer = options.publicUrl.replace(/\/+$/, "");
   const { kty, crv, x, y } = stored.privateKey;
   const publicJwk: JWK = { kty, crv, x, y };

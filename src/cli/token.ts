@@ -70,7 +70,11 @@ export async function mintToken(config: Readonly<Config>, args: TokenArgs): Prom
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 1) {
     throw new Error("--lifetime takes a whole number of seconds.");
   }
-  const issuer = await loadDevIssuer({ dataDir: config.dataDir, publicUrl: config.publicUrl });
+  const issuer = await loadDevIssuer({
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    create: false,
+  });
   const tenantId = args.tenant ?? issuer.tenantId;
   const options: MintOptions = { tenantId, lifetimeSeconds };
   if (args.app) {

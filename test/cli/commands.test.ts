@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -155,5 +155,25 @@ describe("the portrait command", () => {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /^portrait: ENOENT/);
     assert.deepEqual(await users(), before);
+  });
+
+  test("token where no service has run fails, naming the folder, and makes no key", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), "portrait-no-issuer-"));
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "src/cli.ts", "token", "--app"],
+        {
+          cwd: projectRoot,
+          env: { PATH: process.env.PATH ?? "", DATA_DIR: elsewhere, PUBLIC_URL },
+          encoding: "utf8",
+        },
+      );
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(result.stderr, new RegExp(`No development issuer in ${elsewhere}`));
+      assert.deepEqual(await readdir(elsewhere), [], "no key was made");
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
