@@ -93,7 +93,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = text(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
+    // Decimal digits only: Number() would also read 0x2000, 1e3 or 0b1.
+    const value = /^-?\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
       return fallback;
@@ -129,7 +130,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     text("PUBLIC_URL") ??
     `${tls ? "https" : "http"}://${hostForUrl(host)}${port === 0 ? "" : `:${port}`}`
   ).replace(/\/+$/, "");
-  if (!isHttpUrl(publicUrl)) problems.push(`PUBLIC_URL=${publicUrl}: expected an http(s) URL`);
+  if (!isHttpUrl(publicUrl)) {
+    problems.push(
+      text("PUBLIC_URL") === undefined
+        ? `HOST=${host}: not a host name or address (the public URL made from it, ${publicUrl}, is not a URL)`
+        : `PUBLIC_URL=${publicUrl}: expected an http(s) URL`,
+    );
+  }
 
   const database = parseDatabaseUrl(text("DATABASE_URL"), dataDir, problems);
 
