@@ -157,6 +157,34 @@ describe("the portrait command", () => {
     assert.deepEqual(await users(), before);
   });
 
+  test("seed checks the whole file's shape first, and names a refused entry", async () => {
+    const token = portrait("token", "--app", "--roles", "User.Read.All").stdout.trim();
+    const users = async () =>
+      ((await call("GET", "/v1.0/users?$top=999", token)).body as { value: [] }).value.length;
+    const before = await users();
+    const good = { displayName: "Shape", userPrincipalName: "shape@contoso.com" };
+    for (const [content, message] of [
+      [[], /must be a JSON object/],
+      [{ user: [good] }, /unknown key 'user'/],
+      [{ users: {} }, /users must be a list/],
+      [{ users: [good, null] }, /users\[1\] must be an object/],
+      [{ users: [good], groups: [{ displayName: "G", owners: "x" }] }, /groups\[0\]\.owners/],
+      [{ users: [good], contacts: [{ displayName: "C" }] }, /contacts\[0\]\.user/],
+    ] as const) {
+      const file = join(dataDir, "shape.json");
+      await writeFile(file, JSON.stringify(content));
+      const result = portrait("seed", file);
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(result.stderr, message);
+    }
+    assert.equal(await users(), before, "nothing written by a file of the wrong shape");
+    const refused = join(dataDir, "refused.json");
+    await writeFile(refused, JSON.stringify({ users: [good, { userPrincipalName: "no name" }] }));
+    const result = portrait("seed", refused);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /users\[1\]: /);
+  });
+
   test("token where no service has run fails, naming the folder, and makes no key", async () => {
     const elsewhere = await mkdtemp(join(tmpdir(), "portrait-no-issuer-"));
     try {
