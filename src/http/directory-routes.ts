@@ -44,7 +44,7 @@ const JSON_BODY_LIMIT = 64 * 1024;
 /** Methods a client may try on a directory URL: those it has no handler for are 405. */
 const METHODS: HTTPMethods[] = ["GET", "PUT", "PATCH", "DELETE", "POST"];
 
-/** What `$select` may name: the properties Portrait keeps for each type. */
+/** What `$select` may name: the properties Portrait keeps for each type, and Graph's others. */
 const TYPES = {
   users: {
     name: "microsoft.graph.user",

@@ -67,7 +67,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
 }
 
 /** A refused body up to this many bytes is read and discarded rather than cut off. */
-export const DISCARD_LIMIT = 64 * 1024 * 1024;
+const DISCARD_LIMIT = 64 * 1024 * 1024;
 
 /** The request's `Content-Length`; infinite when it has none (a chunked body). */
 function declaredLength(request: FastifyRequest): number {
